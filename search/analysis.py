@@ -1,0 +1,302 @@
+"""The analysis chain: Whoosh tokenizers and filters built on Sudachi.
+
+Each field's analyzer is a chain of small named steps composed with ``|``,
+and the same chain analyses posts and queries::
+
+    SudachiTokenizer() | PosStopFilter() | NormalizedFormFilter()
+
+Every token keeps ``startchar``/``endchar`` offsets into the original text,
+whatever the filters do to its ``text``, so highlighting stays exact.
+Components hold configuration only (Whoosh pickles them into the index);
+the Sudachi tokenizer itself is created lazily per thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Iterator
+
+from whoosh.analysis import Composable, Filter, Token, Tokenizer
+
+from . import sudachi
+from .sudachi import Morph
+
+#: Parts of speech that carry no evidence (Sudachi's top-level tags), as in
+#: elasticsearch-sudachi's stoptags: particles, auxiliary verbs, symbols,
+#: blanks, conjunctions, interjections.
+STOP_TAGS: frozenset[str] = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白", "接続詞", "感動詞"})
+
+#: Words that are content by part of speech but evidence of nothing (light
+#: verbs and formal nouns), written in Sudachi's normalised form.
+STOP_WORDS: frozenset[str] = frozenset(
+    {"為る", "居る", "有る", "成る", "事", "物", "為", "様", "其の", "此の", "其れ", "此れ", "所"}
+)
+
+_cache = threading.local()
+
+
+def morphs_for(text: str) -> list[Morph]:
+    """Sudachi morphemes of ``text``, remembered for the last few texts so
+    that several fields analysing the same text pay for Sudachi once."""
+    store: dict[str, list[Morph]] | None = getattr(_cache, "store", None)
+    if store is None:
+        store = _cache.store = {}
+    found = store.get(text)
+    if found is None:
+        found = sudachi.analyze(text)
+        if len(store) >= 8:
+            store.pop(next(iter(store)))
+        store[text] = found
+    return found
+
+
+def fold(text: str) -> str:
+    """Width- and case-fold ``text`` character by character (NFKC + lower
+    case where that maps one character to one), keeping its length, so that
+    offsets into the folded text are offsets into the original."""
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch.lower())
+            continue
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)
+
+
+def to_katakana(text: str) -> str:
+    """Hiragana to katakana; other characters unchanged."""
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def is_kana(text: str) -> bool:
+    """True when ``text`` is all hiragana/katakana (and the long vowel mark)."""
+    folded = fold(text)
+    return bool(folded) and all("\u3041" <= c <= "\u309f" or "\u30a0" <= c <= "\u30ff" for c in folded)
+
+
+class SudachiTokenizer(Tokenizer):
+    """Yields one token per Sudachi long unit (mode C), surface as text.
+
+    The morpheme rides along as ``token.morph`` for later filters.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        tokenize: bool = True,
+        **kwargs,
+    ) -> Iterator[Token]:
+        for pos, morph in enumerate(morphs_for(value), start_pos):
+            t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+            t.text = morph.surface
+            t.morph = morph
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = morph.surface
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + morph.start
+                t.endchar = start_char + morph.end
+            yield t
+
+
+class PosStopFilter(Filter):
+    """Drops tokens whose top-level part of speech is in ``stoptags`` or
+    whose normalised form is in ``stopwords``."""
+
+    def __init__(
+        self, stoptags: frozenset[str] | None = None, stopwords: frozenset[str] | None = None
+    ) -> None:
+        self.stoptags = frozenset(STOP_TAGS if stoptags is None else stoptags)
+        self.stopwords = frozenset(STOP_WORDS if stopwords is None else stopwords)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            if is_stop(t.morph, self.stoptags, self.stopwords):
+                continue
+            yield t
+
+
+def is_stop(
+    morph: Morph, stoptags: frozenset[str] = STOP_TAGS, stopwords: frozenset[str] = STOP_WORDS
+) -> bool:
+    """True when a morpheme carries no evidence (see :class:`PosStopFilter`)."""
+    pos = morph.pos
+    return (bool(pos) and pos[0] in stoptags) or morph.normalized in stopwords or not morph.surface.strip()
+
+
+class ShortUnitFilter(Filter):
+    """Replaces each long unit by its short units (mode A), renumbering
+    positions so that phrase queries over short units work."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        pos = None
+        for t in tokens:
+            parts = t.morph.parts or (t.morph,)
+            if t.positions:
+                pos = t.pos if pos is None else max(pos + 1, t.pos)
+            base_char = t.startchar - t.morph.start if t.chars else 0
+            for i, part in enumerate(parts):
+                t.morph = part
+                t.text = part.surface
+                if t.positions:
+                    t.pos = pos + i
+                if t.chars:
+                    t.startchar = base_char + part.start
+                    t.endchar = base_char + part.end
+                yield t
+            if t.positions:
+                pos += len(parts) - 1
+
+
+class NormalizedFormFilter(Filter):
+    """Replaces the text with Sudachi's normalised form, lower-cased.
+
+    Sudachi maps some ASCII words to loanwords (tar → タール, user →
+    ユーザー); with ``keep_ascii`` the lower-cased ASCII surface is also
+    emitted at the same position, so command names stay findable as typed.
+    The extra token carries ``variant = True``.
+    """
+
+    def __init__(self, keep_ascii: bool = True) -> None:
+        self.keep_ascii = keep_ascii
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            morph = t.morph
+            norm = morph.normalized.lower()
+            t.text = norm
+            t.variant = False
+            yield t
+            if self.keep_ascii:
+                surface = fold(morph.surface)
+                if surface != norm and surface.isascii() and surface.isalnum():
+                    t.text = surface
+                    t.variant = True
+                    yield t
+
+
+class ReadingFilter(Filter):
+    """Replaces the text with the katakana reading of the token, so that a
+    query typed in kana can find text written in kanji."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            reading = to_katakana(t.morph.reading)
+            if reading and is_kana(reading):
+                t.text = reading
+                yield t
+
+
+class BigramTokenizer(Tokenizer):
+    """Character bigrams over the width- and case-folded text.
+
+    Runs of letters, digits and kana/kanji are cut into overlapping pairs
+    (a run of one character yields itself); punctuation and spaces end a
+    run and leave a position gap, so phrase queries over bigrams find
+    exact substrings and never match across a break.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        tokenize: bool = True,
+        **kwargs,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        folded = fold(value)
+        pos = start_pos
+        for run_start, run in _word_runs(folded):
+            if len(run) == 1:
+                grams = [(0, run)]
+            else:
+                grams = [(i, run[i : i + 2]) for i in range(len(run) - 1)]
+            for i, gram in grams:
+                t.text = gram
+                t.boost = 1.0
+                t.stopped = False
+                if keeporiginal:
+                    t.original = value[run_start + i : run_start + i + len(gram)]
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + run_start + i
+                    t.endchar = t.startchar + len(gram)
+                pos += 1
+                yield t
+            pos += 1  # gap between runs
+
+
+def _word_runs(text: str) -> Iterator[tuple[int, str]]:
+    start = None
+    for i, ch in enumerate(text):
+        if ch.isalnum() or ch in "ー々〆ヶ":
+            if start is None:
+                start = i
+        elif start is not None:
+            yield start, text[start:i]
+            start = None
+    if start is not None:
+        yield start, text[start:]
+
+
+def bigrams(text: str) -> list[str]:
+    """The bigram terms of ``text`` in order (as :class:`BigramTokenizer`
+    yields them), for building substring phrase queries."""
+    return [t.text for t in BigramTokenizer()(text)]
+
+
+def main_analyzer(stoptags: frozenset[str] | None = None) -> Composable:
+    """Long units, normalised and lower-cased: the primary search field."""
+    return SudachiTokenizer() | PosStopFilter(stoptags) | NormalizedFormFilter()
+
+
+def parts_analyzer(stoptags: frozenset[str] | None = None) -> Composable:
+    """Short units inside the long units, normalised: finds compounds by
+    their parts (データ finds データセンター)."""
+    return SudachiTokenizer() | PosStopFilter(stoptags) | ShortUnitFilter() | NormalizedFormFilter()
+
+
+def reading_analyzer(stoptags: frozenset[str] | None = None) -> Composable:
+    """Katakana readings of long units: kana queries find kanji text."""
+    return SudachiTokenizer() | PosStopFilter(stoptags) | ReadingFilter()
+
+
+def ngram_analyzer() -> Composable:
+    """Folded character bigrams: the substring safety net."""
+    return BigramTokenizer()
+
+
+#: Names of the steps of each field's chain, recorded in the index
+#: fingerprint so that a change of chain forces a rebuild.
+CHAIN_VERSION = 1

@@ -1,0 +1,189 @@
+"""The ``jsearch`` command line: a thin layer over :class:`search.Engine`.
+
+Exit codes follow grep: 0 hits found (or success), 1 no hits, 2 bad usage
+or input, 3 index problems.  Errors are one line on stderr, no traceback.
+Rich is imported only when output is rendered for people.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .errors import IndexDamagedError, JSearchError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Full-text search for Japanese posts.",
+    pretty_exceptions_enable=False,
+)
+
+DataOpt = Annotated[
+    Path, typer.Option("--data", envvar="JSEARCH_DATA", help="Folder of posts (env JSEARCH_DATA).")
+]
+IndexOpt = Annotated[
+    Path, typer.Option("--index", envvar="JSEARCH_INDEX", help="Index folder (env JSEARCH_INDEX).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document to stdout.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    sys.stderr.write(f"jsearch: {message}\n")
+    return typer.Exit(code)
+
+
+def _engine(index: Path, data: Path):
+    from .engine import Engine
+
+    return Engine(index_dir=index, data_dir=data)
+
+
+def _progress_bar(quiet: bool):
+    """A Rich progress callback on stderr, or None when not wanted."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("index", total=None, rate="")
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        rate = done / max(time.perf_counter() - started, 1e-6)
+        bar.update(task, completed=done, total=total, rate=f"{rate:.0f} posts/s")
+
+    return bar, progress
+
+
+def _run_update(engine, *, rebuild: bool, quiet: bool):
+    bar, progress = _progress_bar(quiet)
+    if bar is None:
+        return engine.update(rebuild=rebuild)
+    with bar:
+        return engine.update(rebuild=rebuild, progress=progress)
+
+
+def _summary(report) -> str:
+    parts = [
+        f"{len(report.added)} added",
+        f"{len(report.updated)} updated",
+        f"{len(report.removed)} removed",
+        f"{report.unchanged} unchanged",
+    ]
+    if report.skipped:
+        parts.append(f"{len(report.skipped)} skipped")
+    head = "rebuilt index" if report.rebuilt else "updated index"
+    why = f" ({report.reason})" if report.rebuilt and report.reason else ""
+    return f"{head}{why}: {', '.join(parts)} in {report.seconds:.2f}s"
+
+
+@app.command()
+def query(
+    text: Annotated[str, typer.Argument(help="What to search for (see README for the syntax).")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=1000, help="Hits to show.")] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Hits to skip (paging).")] = 0,
+    require_all: Annotated[bool, typer.Option("--all", help="Require every word.")] = False,
+    no_synonyms: Annotated[bool, typer.Option("--no-synonyms", help="Do not expand synonyms.")] = False,
+    no_refresh: Annotated[
+        bool, typer.Option("--no-refresh", help="Do not update a stale index first.")
+    ] = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    data: DataOpt = Path("data"),
+    index: IndexOpt = Path("index"),
+) -> None:
+    """Search the posts; best matches first, with highlighted passages."""
+    if not text.strip():
+        raise fail("empty query: give some words to search for", 2)
+    with _engine(index, data) as engine:
+        if not engine.exists():
+            from .store import describe_missing
+
+            problem = describe_missing(index)
+            if isinstance(problem, IndexDamagedError):
+                raise problem  # a folder of someone else's files: do not write into it
+            if not data.is_dir():
+                raise fail(f"no index in {index} and no data directory {data} to build it from", 3)
+            report = _run_update(engine, rebuild=False, quiet=quiet or as_json)
+            _note_skipped(report, quiet or as_json)
+        elif not no_refresh and data.is_dir() and engine.is_stale():
+            report = _run_update(engine, rebuild=False, quiet=quiet or as_json)
+            if not (quiet or as_json):
+                sys.stderr.write(_summary(report) + "\n")
+        result = engine.search(
+            text, limit=limit, offset=offset, require_all=require_all, synonyms=not no_synonyms
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+    else:
+        from .render import render_result
+
+        render_result(result)
+    if not result.total:
+        if not as_json:
+            sys.stderr.write(f"jsearch: no posts match {text!r}\n")
+        raise typer.Exit(1)
+
+
+def _note_skipped(report, quiet: bool) -> None:
+    if quiet:
+        return
+    for s in report.skipped:
+        sys.stderr.write(f"jsearch: skipped {s.id}: {s.reason}\n")
+
+
+@app.command("index")
+def index_cmd(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from scratch.")] = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+    data: DataOpt = Path("data"),
+    index: IndexOpt = Path("index"),
+) -> None:
+    """Bring the index up to date with the data folder.
+
+    Exit code 0 when every post was indexed, 1 when some files were
+    skipped (each is listed with its reason).
+    """
+    with _engine(index, data) as engine:
+        report = _run_update(engine, rebuild=rebuild, quiet=quiet or as_json)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+    elif not quiet:
+        _note_skipped(report, False)
+        sys.stderr.write(_summary(report) + "\n")
+    if report.skipped:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point: maps library errors to exit codes."""
+    try:
+        app()
+    except JSearchError as exc:
+        sys.stderr.write(f"jsearch: {exc}\n")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""Posts: reading a Markdown file with YAML front matter into a :class:`Post`.
+
+Only the first ``---`` block at the very top of a file is front matter; the
+body may contain ``---`` rules and ``---END---`` lines, which are dropped.
+Markdown markup is removed so that it never becomes search text or shows up
+in passages, while headings are remembered so that a passage can say which
+section it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import yaml
+
+from .errors import PostError
+
+#: File name suffixes treated as posts; everything else in the data
+#: directory is ignored.
+POST_SUFFIXES = (".md", ".markdown")
+
+#: Posts larger than this are skipped with a reason instead of indexed.
+MAX_POST_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and where its section starts in :attr:`Post.body`."""
+
+    start: int
+    heading: str
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post, as parsed from its file; ``body`` is plain text."""
+
+    id: str
+    title: str
+    body: str
+    date: datetime | None = None
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    excerpt: str = ""
+    sections: tuple[Section, ...] = field(default=())
+
+    def heading_at(self, offset: int) -> str:
+        """The heading of the section that contains ``offset`` in the body."""
+        return heading_at(self.sections, offset)
+
+
+def heading_at(sections: tuple[Section, ...] | list[Section], offset: int) -> str:
+    heading = ""
+    for section in sections:
+        if section.start > offset:
+            break
+        heading = section.heading
+    return heading
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$\r?\n?", re.S | re.M)
+
+
+def read_post(path: Path, root: Path) -> Post:
+    """Read and parse the post at ``path``; its id is the path below ``root``."""
+    post_id = path.relative_to(root).as_posix()
+    try:
+        size = path.stat().st_size
+        if size > MAX_POST_BYTES:
+            raise PostError(f"{post_id}: larger than {MAX_POST_BYTES // 2**20} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PostError(f"{post_id}: cannot read ({exc.strerror or exc})") from exc
+    return parse_post(raw, post_id)
+
+
+def parse_post(raw: bytes | str, post_id: str) -> Post:
+    """Parse the bytes (or text) of a post file."""
+    text = _decode(raw, post_id) if isinstance(raw, bytes) else raw
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    meta, body_md = _split_front_matter(text, post_id)
+    body, sections = markdown_to_text(body_md)
+    title = _as_text(meta.get("title")) or _first_heading(sections) or post_id
+    return Post(
+        id=post_id,
+        title=strip_inline(title),
+        body=body,
+        date=parse_date(meta.get("date")),
+        categories=_as_list(meta.get("categories")),
+        tags=_as_list(meta.get("tags")),
+        excerpt=strip_inline(_as_text(meta.get("excerpt"))),
+        sections=tuple(sections),
+    )
+
+
+def _decode(raw: bytes, post_id: str) -> str:
+    if b"\x00" in raw[:8192]:
+        raise PostError(f"{post_id}: binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PostError(f"{post_id}: not valid UTF-8 (byte {exc.start})") from exc
+
+
+def _split_front_matter(text: str, post_id: str) -> tuple[dict, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark is not None else ""
+        raise PostError(f"{post_id}: front matter is not valid YAML{where}") from exc
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise PostError(f"{post_id}: front matter is not a mapping")
+    return meta, text[match.end() :]
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(_as_text(v) for v in value)
+    return str(value).strip()
+
+
+def _as_list(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items = value.split(",") if "," in value else value.split()
+    elif isinstance(value, list | tuple | set):
+        items = [_as_text(v) for v in value]
+    else:
+        items = [str(value)]
+    seen: dict[str, None] = {}
+    for item in items:
+        item = item.strip()
+        if item:
+            seen.setdefault(item, None)
+    return tuple(seen)
+
+
+_ZONE = re.compile(r"\s*([+-]\d{2}):?(\d{2})$")
+
+
+def parse_date(value: object) -> datetime | None:
+    """Turn a front-matter date into an aware datetime (UTC when no zone).
+
+    Unparseable dates yield ``None`` rather than an error: a post with a bad
+    date is still worth finding.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    text = str(value).strip().replace("/", "-")
+    text = re.sub(r"\s*(?:UTC|GMT|Z)$", "+00:00", text)
+    text = _ZONE.sub(r"\1:\2", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# --- Markdown to plain text ----------------------------------------------
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+# A line that is bold from end to end works as a heading in these posts.
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_\n]+?)\1\s*$")
+_RULE = re.compile(r"^\s*(?:-{3,}(?:END-{3})?|\*{3,}|_{3,}|={3,})\s*$")
+_BULLET = re.compile(r"^\s*(?:[*+\-]|\d{1,3}[.)])\s+")
+_QUOTE = re.compile(r"^\s*>\s?")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_INLINE = [
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"<[^>\n]+>"), ""),
+    (re.compile(r"(\*\*|__)(?=\S)"), ""),
+    (re.compile(r"(?<=\S)(\*\*|__)"), ""),
+    (re.compile(r"\*\*|__"), ""),
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),
+    (re.compile(r"`+"), ""),
+]
+
+
+def strip_inline(text: str) -> str:
+    """Remove inline Markdown (emphasis, code ticks, links) from one line."""
+    for pattern, repl in _INLINE:
+        text = pattern.sub(repl, text)
+    return text.strip()
+
+
+def markdown_to_text(markdown: str) -> tuple[str, list[Section]]:
+    """Plain text of a Markdown body, one paragraph per line, and its sections.
+
+    Paragraphs are separated by a blank line; headings stay in the text as
+    their own paragraph (so they are searchable) and are recorded as
+    :class:`Section` starts.
+    """
+    paragraphs: list[str] = []
+    sections: list[Section] = []
+    current: list[str] = []
+    offset = 0
+    in_fence = False
+
+    def flush() -> None:
+        nonlocal offset
+        if current:
+            paragraphs.append(" ".join(current))
+            offset += len(paragraphs[-1]) + 2
+            current.clear()
+
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            flush()
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            if line.strip():
+                current.append(line.strip())
+            continue
+        if not line.strip() or _RULE.match(line):
+            flush()
+            continue
+        heading = _HEADING.match(line) or _BOLD_LINE.match(line)
+        if heading:
+            flush()
+            title = strip_inline(heading.group(2))
+            if title:
+                sections.append(Section(offset, title))
+                current.append(title)
+                flush()
+            continue
+        line = _QUOTE.sub("", line)
+        bullet = _BULLET.match(line)
+        if bullet:
+            flush()
+            line = line[bullet.end() :]
+        text = strip_inline(line)
+        if text:
+            current.append(text)
+    flush()
+    return "\n\n".join(paragraphs), sections
+
+
+def _first_heading(sections: list[Section]) -> str:
+    return sections[0].heading if sections else ""
+
+
+def iter_post_files(root: Path, follow_symlinks: bool = False):
+    """Yield ``(path, stat)`` for every post file below ``root``, sorted.
+
+    Symlinks are not followed unless asked, and never outside ``root``;
+    hidden files and folders are skipped.
+    """
+    root_real = root.resolve()
+    stack = [root]
+    seen_dirs: set[tuple[int, int]] = set()
+    found = []
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                continue
+            seen_dirs.add(key)
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_symlink():
+                    if not follow_symlinks:
+                        continue
+                    target = entry.resolve()
+                    if not target.is_relative_to(root_real):
+                        continue
+                if entry.is_dir():
+                    stack.append(entry)
+                elif entry.suffix.lower() in POST_SUFFIXES and entry.is_file():
+                    found.append((entry, entry.stat()))
+            except (OSError, RuntimeError):
+                continue
+    found.sort(key=lambda item: item[0].as_posix())
+    return found

@@ -1,0 +1,214 @@
+"""The library's front door: :class:`Engine` indexes a data directory and
+answers queries with ranked hits and highlighted passages.
+
+An engine holds no global state and never prints.  It is safe to share
+between threads: each thread gets its own Whoosh searcher (and Sudachi
+tokenizer), and a search sees the last committed state of the index.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import zlib
+from dataclasses import replace
+from pathlib import Path
+
+from . import indexer, store, syntax
+from .errors import IndexDamagedError, QueryError, UnknownPostError
+from .models import Hit, SearchResult, Settings, UpdateReport
+from .query import Compiler, Plan
+from .synonyms import Synonyms
+
+#: Largest page of results one search may return.
+MAX_LIMIT = 1000
+
+
+class Engine:
+    """Search over the posts in ``data_dir`` with the index in ``index_dir``."""
+
+    def __init__(
+        self,
+        index_dir: str | os.PathLike = "index",
+        data_dir: str | os.PathLike = "data",
+        *,
+        settings: Settings | None = None,
+        lock_timeout: float = 10.0,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.data_dir = Path(data_dir)
+        self.settings = settings or Settings()
+        self.lock_timeout = lock_timeout
+        self._synonyms = Synonyms()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list = []
+
+    # --- lifecycle ---------------------------------------------------------
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every searcher this engine opened."""
+        with self._lock:
+            for searcher in self._open:
+                try:
+                    searcher.close()
+                except Exception:
+                    pass
+            self._open.clear()
+        self._local = threading.local()
+
+    # --- indexing ----------------------------------------------------------
+
+    def update(self, *, rebuild: bool = False, progress=None, procs: int = 1) -> UpdateReport:
+        """Bring the index up to date with the data directory (incremental
+        unless the index is missing, outdated or ``rebuild`` is set)."""
+        return indexer.update(
+            self.index_dir,
+            self.data_dir,
+            rebuild=rebuild,
+            progress=progress,
+            lock_timeout=self.lock_timeout,
+            procs=procs,
+        )
+
+    def is_stale(self) -> bool:
+        """True when the data directory changed since the last update
+        (compares file sizes and mtimes only; no hashing)."""
+        return indexer.is_stale(self.index_dir, self.data_dir)
+
+    def exists(self) -> bool:
+        """True when there is a jsearch index in ``index_dir``."""
+        return store.read_manifest(self.index_dir) is not None
+
+    # --- searching ---------------------------------------------------------
+
+    def _searcher(self):
+        manifest = store.read_manifest(self.index_dir)
+        if manifest is None:
+            raise store.describe_missing(self.index_dir)
+        local = self._local
+        current = getattr(local, "searcher", None)
+        if current is not None and local.generation == manifest["active"]:
+            try:
+                if current.up_to_date():
+                    return current
+                fresh = current.refresh()
+            except Exception as exc:
+                raise IndexDamagedError(f"index in {self.index_dir} is damaged; {store.REMEDY}") from exc
+            if fresh is not current:
+                self._track(fresh, current)
+            local.searcher = fresh
+            return fresh
+        ix = store.open_generation(self.index_dir, manifest["active"])
+        from whoosh import scoring
+
+        searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        self._track(searcher, current)
+        local.searcher = searcher
+        local.generation = manifest["active"]
+        return searcher
+
+    def _track(self, new, old) -> None:
+        with self._lock:
+            if old is not None and old in self._open:
+                self._open.remove(old)
+                try:
+                    old.close()
+                except Exception:
+                    pass
+            self._open.append(new)
+
+    def plan(self, query: str, *, synonyms: bool = True, require_all: bool = False) -> Plan:
+        """Parse and compile ``query`` (what :meth:`search` would run)."""
+        tree = syntax.parse(query)
+        compiler = Compiler(
+            self._searcher(), self.settings, self._synonyms if synonyms else None, require_all
+        )
+        return compiler.compile(tree)
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        offset: int = 0,
+        require_all: bool = False,
+        synonyms: bool = True,
+        passages: int = 3,
+    ) -> SearchResult:
+        """Run ``query`` and return one page of hits, best first."""
+        started = time.perf_counter()
+        if not 0 <= limit <= MAX_LIMIT:
+            raise QueryError(f"limit must be between 0 and {MAX_LIMIT}")
+        if offset < 0:
+            raise QueryError("offset must not be negative")
+        tree = syntax.parse(query)
+        try:
+            searcher = self._searcher()
+            plan = Compiler(
+                searcher, self.settings, self._synonyms if synonyms else None, require_all
+            ).compile(tree)
+            allowed = self._cut(searcher, plan)
+            if allowed is not None and not allowed:
+                docs, total = [], 0
+            else:
+                results = searcher.search(plan.query, limit=offset + limit if limit else 1, filter=allowed)
+                total = len(results)
+                docs = (
+                    [(r.docnum, r.score, r.fields()) for r in results[offset : offset + limit]]
+                    if limit
+                    else []
+                )
+        except (OSError, EOFError, ValueError, KeyError) as exc:
+            raise IndexDamagedError(f"index in {self.index_dir} is damaged; {store.REMEDY}") from exc
+        hits = tuple(self._hit(fields, score, plan, passages) for _, score, fields in docs)
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(query=query, total=total, took_ms=took, hits=hits, offset=offset)
+
+    def _cut(self, searcher, plan: Plan):
+        """Doc numbers that match enough units of a long query, or None."""
+        if not plan.ranked:
+            return None
+        from .query import unit_query
+
+        allowed = None
+        for units, need in zip(plan.ranked, plan.min_match, strict=True):
+            counts: dict[int, int] = {}
+            for unit in units:
+                for docnum in unit_query(unit, self.settings).docs(searcher):
+                    counts[docnum] = counts.get(docnum, 0) + 1
+            ok = {d for d, c in counts.items() if c >= need}
+            allowed = ok if allowed is None else allowed & ok
+        return allowed
+
+    def _hit(self, fields: dict, score: float, plan: Plan, count: int) -> Hit:
+        from .highlight import best_passages
+
+        doc = fields["doc"]
+        body = zlib.decompress(doc["body"]).decode("utf-8")
+        passages = best_passages(body, doc["sections"], plan.units, doc["excerpt"], count) if count else ()
+        return Hit(
+            id=fields["id"],
+            path=str(self.data_dir / fields["id"]),
+            title=doc["title"],
+            date=doc["date"],
+            categories=tuple(doc["categories"]),
+            tags=tuple(doc["tags"]),
+            score=float(score),
+            passages=passages,
+        )
+
+    def get(self, post_id: str) -> Hit:
+        """The indexed post with id ``post_id`` (no passages)."""
+        searcher = self._searcher()
+        fields = searcher.document(id=post_id)
+        if fields is None:
+            raise UnknownPostError(f"no post with id {post_id!r} in the index")
+        return replace(self._hit(fields, 0.0, Plan(None), 0))

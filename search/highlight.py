@@ -1,0 +1,192 @@
+"""Passages: the pieces of a post that show why it matched.
+
+The body is cut into readable passages (paragraphs, or runs of whole
+sentences of roughly 80–200 characters).  Passages are pre-selected with a
+cheap string probe, and only the few candidates are analysed with Sudachi,
+so highlighting costs a few short analyses per hit instead of a pass over
+the whole post.  Spans are computed on the original passage text from the
+analyser's character offsets, so they stay exact whatever normalisation
+did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import analysis
+from .analysis import fold
+from .models import Passage
+from .query import Unit
+
+MIN_CHARS = 80
+MAX_CHARS = 200
+CANDIDATES = 6
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\. )")
+_TRAILING_KANA = re.compile(r"[\u3041-\u309fー]+$")
+
+
+def split_passages(body: str) -> list[tuple[int, int]]:
+    """``[start, end)`` spans of readable passages in ``body``."""
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+", body):
+        start, end = para.span()
+        if end - start <= MAX_CHARS:
+            spans.append((start, end))
+            continue
+        cur = start
+        pieces = [start + m.start() for m in _SENTENCE_END.finditer(para.group())] + [end]
+        for cut in pieces:
+            if cut - cur >= MIN_CHARS or cut == end:
+                while cut - cur > MAX_CHARS:
+                    window = body[cur : cur + MAX_CHARS]
+                    soft = max(window.rfind("、"), window.rfind("，"), window.rfind(" "))
+                    step = soft + 1 if soft >= MIN_CHARS // 2 else MAX_CHARS
+                    spans.append((cur, cur + step))
+                    cur += step
+                if cut > cur:
+                    spans.append((cur, cut))
+                    cur = cut
+    return [(a + _lead(body[a:b]), b) for a, b in spans if body[a:b].strip()]
+
+
+def _lead(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _keys(units: Sequence[Unit]) -> list[str]:
+    keys: set[str] = set()
+    for u in units:
+        if u.text.strip():
+            keys.add(fold(u.text).strip())
+        terms = set(u.highlight_terms()) | {seq[0] for seq in u.sequences()} | set(u.parts)
+        for t in terms:
+            k = _TRAILING_KANA.sub("", t) or t
+            keys.add(k)
+    return [k for k in keys if k]
+
+
+def unit_spans(text: str, units: Sequence[Unit]) -> tuple[list[tuple[int, int]], set[int]]:
+    """Highlight spans in ``text`` and the indexes of the units they show."""
+    main = [t.copy() for t in analysis.main_analyzer()(text, positions=True, chars=True)]
+    parts = [t.copy() for t in analysis.parts_analyzer()(text, positions=True, chars=True)]
+    folded = fold(text)
+    spans: list[tuple[int, int]] = []
+    matched: set[int] = set()
+    for i, unit in enumerate(units):
+        found = _term_spans(main, unit.highlight_terms())
+        for seq in unit.sequences():
+            found += _seq_spans(main, seq)
+        if unit.parts:
+            found += _seq_spans(parts, unit.parts)
+        needle = fold(unit.text).strip()
+        if len(needle) >= 2:
+            start = folded.find(needle)
+            while start != -1:
+                found.append((start, start + len(needle)))
+                start = folded.find(needle, start + 1)
+        if unit.reading and len(unit.reading) >= 1 and unit.reading != (unit.text,):
+            readings = [t.copy() for t in analysis.reading_analyzer()(text, positions=True, chars=True)]
+            found += _seq_spans(readings, unit.reading)
+        if found:
+            matched.add(i)
+            spans.extend(found)
+    return merge(spans), matched
+
+
+def _term_spans(tokens, terms: set[str]) -> list[tuple[int, int]]:
+    return [(t.startchar, t.endchar) for t in tokens if t.text in terms]
+
+
+def _seq_spans(tokens, seq: Sequence[str]) -> list[tuple[int, int]]:
+    if not seq:
+        return []
+    if len(seq) == 1:
+        return _term_spans(tokens, {seq[0]})
+    by_pos: dict[int, list] = {}
+    for t in tokens:
+        by_pos.setdefault(t.pos, []).append(t)
+    out = []
+    for pos, firsts in by_pos.items():
+        for first in firsts:
+            if first.text != seq[0]:
+                continue
+            last = first
+            for k, term in enumerate(seq[1:], 1):
+                nxt = [t for t in by_pos.get(pos + k, ()) if t.text == term]
+                if not nxt:
+                    last = None
+                    break
+                last = nxt[0]
+            if last is not None:
+                out.append((first.startchar, last.endchar))
+    return out
+
+
+def merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans; touching spans are joined."""
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def best_passages(
+    body: str,
+    sections: Sequence[tuple[int, str]],
+    units: Sequence[Unit],
+    fallback: str = "",
+    count: int = 3,
+) -> tuple[Passage, ...]:
+    """The ``count`` passages of ``body`` that show the most of the query."""
+    spans = split_passages(body)
+    keys = _keys(units)
+    probes = []
+    if keys:
+        for idx, (a, b) in enumerate(spans):
+            folded = fold(body[a:b])
+            hits = sum(1 for k in keys if k in folded)
+            if hits:
+                probes.append((-hits, idx))
+    if not probes and any(u.reading for u in units):
+        # kana typed for kanji text: no string probe can find it
+        probes = [(0, idx) for idx in range(min(len(spans), 40))]
+    probes.sort()
+    scored = []
+    seen_texts: set[str] = set()
+    for _, idx in probes[: max(CANDIDATES * 2, 40 if any(u.reading for u in units) else 0)]:
+        a, b = spans[idx]
+        text = body[a:b]
+        if text in seen_texts:
+            continue
+        seen_texts.add(text)
+        highlights, matched = unit_spans(text, units)
+        if highlights:
+            score = len(matched) + 0.1 * min(len(highlights), 5)
+            scored.append((-score, idx, text, highlights))
+        if len(scored) >= CANDIDATES:
+            break
+    scored.sort()
+    passages = [
+        Passage(text, _heading(sections, spans[idx][0]), tuple(h)) for _, idx, text, h in scored[:count]
+    ]
+    if not passages:
+        if fallback:
+            return (Passage(fallback, "", ()),)
+        if spans:
+            a, b = spans[0]
+            return (Passage(body[a:b], _heading(sections, a), ()),)
+    return tuple(passages)
+
+
+def _heading(sections: Sequence[tuple[int, str]], offset: int) -> str:
+    heading = ""
+    for start, title in sections:
+        if start > offset:
+            break
+        heading = title
+    return heading

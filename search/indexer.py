@@ -1,0 +1,278 @@
+"""Bringing an index up to date with a data directory.
+
+``update`` compares the files with what the index holds (size and mtime
+first, a content hash to confirm), re-analyses only added and changed
+posts, deletes removed ones and commits once.  A missing index, a changed
+fingerprint or ``rebuild=True`` builds a new generation instead (see
+:mod:`search.store`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import store
+from .documents import Post, iter_post_files, parse_post
+from .errors import DataDirError, IndexDamagedError, PostError, SearchIndexError
+from .models import Skipped, UpdateReport
+from .schema import build_schema, fingerprint
+
+#: ``progress(done, total)`` is called as posts are analysed.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the index remembers of a post's file."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+
+
+def digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def post_document(post: Post, state: FileState) -> dict:
+    """The Whoosh document for a post: indexed fields and one stored record."""
+    text = f"{post.title}\n\n{post.body}"
+    stored = {
+        "title": post.title,
+        "date": post.date,
+        "categories": post.categories,
+        "tags": post.tags,
+        "excerpt": post.excerpt,
+        "body": zlib.compress(post.body.encode("utf-8"), 6),
+        "sections": tuple((s.start, s.heading) for s in post.sections),
+        "state": (state.size, state.mtime_ns, state.digest),
+    }
+    doc = {
+        "id": post.id,
+        "title": post.title,
+        "tags": "\n".join(post.tags),
+        "excerpt": post.excerpt,
+        "body": text,
+        "parts": text,
+        "reading": text,
+        "ngram": text,
+        "tag": ",".join(t.replace(",", " ") for t in post.tags),
+        "category": ",".join(c.replace(",", " ") for c in post.categories),
+        "doc": stored,
+    }
+    if post.date is not None:
+        doc["date"] = post.date.replace(tzinfo=None) - (post.date.utcoffset() or _ZERO)
+    return doc
+
+
+from datetime import timedelta  # noqa: E402
+
+_ZERO = timedelta(0)
+
+
+def indexed_states(ix) -> dict[str, FileState]:
+    """Every indexed post id with the file state it was indexed from."""
+    states = {}
+    with ix.reader() as reader:
+        for fields in reader.all_stored_fields():
+            size, mtime_ns, dig = fields["doc"]["state"]
+            states[fields["id"]] = FileState(size, mtime_ns, dig)
+    return states
+
+
+def update(
+    index_dir: Path,
+    data_dir: Path,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    lock_timeout: float = 10.0,
+    procs: int = 1,
+) -> UpdateReport:
+    """Bring the index in ``index_dir`` up to date with ``data_dir``."""
+    started = time.perf_counter()
+    if not data_dir.is_dir():
+        raise DataDirError(f"data directory {data_dir} does not exist")
+    with store.writer_lock(index_dir, lock_timeout):
+        reason = _rebuild_reason(index_dir, rebuild)
+        try:
+            if reason:
+                report = _build(index_dir, data_dir, progress, procs)
+                return _finish(report, started, rebuilt=True, reason=reason)
+            return _finish(_incremental(index_dir, data_dir, progress), started)
+        except OSError as exc:
+            raise store.write_error(exc, index_dir) from exc
+
+
+def _finish(report: UpdateReport, started: float, **changes) -> UpdateReport:
+    from dataclasses import replace
+
+    return replace(report, seconds=time.perf_counter() - started, **changes)
+
+
+def _rebuild_reason(index_dir: Path, rebuild: bool) -> str:
+    if rebuild:
+        return "rebuild requested"
+    try:
+        manifest = store.read_manifest(index_dir)
+    except IndexDamagedError:
+        return "the index manifest was damaged"
+    if manifest is None:
+        return "no index yet"
+    if manifest.get("fingerprint") != fingerprint():
+        return "the index was built with a different analysis, schema or dictionary"
+    try:
+        ix = store.open_generation(index_dir, manifest["active"])
+        ix.close()
+    except SearchIndexError:
+        return "the index was damaged"
+    return ""
+
+
+def scan(data_dir: Path) -> dict[str, tuple[Path, os.stat_result]]:
+    """Post files below ``data_dir`` by id."""
+    return {p.relative_to(data_dir).as_posix(): (p, st) for p, st in iter_post_files(data_dir)}
+
+
+def _load(path: Path, post_id: str) -> tuple[Post, FileState]:
+    from .documents import MAX_POST_BYTES
+
+    try:
+        st = path.stat()
+        if st.st_size > MAX_POST_BYTES:
+            raise PostError(f"larger than {MAX_POST_BYTES // 2**20} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PostError(f"cannot read ({exc.strerror or exc})") from exc
+    post = parse_post(raw, post_id)
+    return post, FileState(len(raw), st.st_mtime_ns, digest(raw))
+
+
+def _reason(exc: PostError, post_id: str) -> str:
+    msg = str(exc)
+    return msg[len(post_id) + 2 :] if msg.startswith(f"{post_id}: ") else msg
+
+
+def _build(index_dir: Path, data_dir: Path, progress: Progress | None, procs: int) -> UpdateReport:
+    from whoosh.filedb.filestore import FileStorage
+
+    manifest = None
+    try:
+        manifest = store.read_manifest(index_dir)
+    except IndexDamagedError:
+        pass
+    previous = manifest["active"] if manifest else "posts-0"
+    try:
+        number = int(previous.rsplit("-", 1)[1]) + 1
+    except (IndexError, ValueError):
+        number = 1
+    name = f"posts-{number}"
+    storage = FileStorage(str(index_dir))
+    for stale in store.generation_files(index_dir, name):
+        stale.unlink()
+    ix = storage.create_index(build_schema(), indexname=name)
+    files = scan(data_dir)
+    added, skipped = [], []
+    writer = (
+        ix.writer(limitmb=256, procs=procs, multisegment=procs > 1) if procs > 1 else ix.writer(limitmb=256)
+    )
+    try:
+        for done, (post_id, (path, _)) in enumerate(files.items(), 1):
+            try:
+                post, state = _load(path, post_id)
+            except PostError as exc:
+                skipped.append(Skipped(post_id, _reason(exc, post_id)))
+                continue
+            writer.add_document(**post_document(post, state))
+            added.append(post_id)
+            if progress:
+                progress(done, len(files))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+    store.write_manifest(index_dir, {"active": name, "fingerprint": fingerprint()})
+    store.remove_other_generations(index_dir, keep=name)
+    return UpdateReport(added=tuple(added), skipped=tuple(skipped))
+
+
+def _incremental(index_dir: Path, data_dir: Path, progress: Progress | None) -> UpdateReport:
+    from whoosh.filedb.filestore import FileStorage
+
+    manifest = store.read_manifest(index_dir)
+    ix = FileStorage(str(index_dir)).open_index(indexname=manifest["active"])
+    try:
+        known = indexed_states(ix)
+        files = scan(data_dir)
+        removed = sorted(set(known) - set(files))
+        todo: list[tuple[str, Path]] = []
+        unchanged = 0
+        for post_id, (path, st) in files.items():
+            old = known.get(post_id)
+            if old and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
+                unchanged += 1
+            else:
+                todo.append((post_id, path))
+        added, updated, skipped = [], [], []
+        if not todo and not removed:
+            return UpdateReport(unchanged=unchanged)
+        writer = ix.writer(limitmb=128)
+        try:
+            for post_id in removed:
+                writer.delete_by_term("id", post_id)
+            for done, (post_id, path) in enumerate(todo, 1):
+                old = known.get(post_id)
+                try:
+                    post, state = _load(path, post_id)
+                except PostError as exc:
+                    skipped.append(Skipped(post_id, _reason(exc, post_id)))
+                    if old:
+                        writer.delete_by_term("id", post_id)
+                        removed.append(post_id)
+                    continue
+                if old and old.digest == state.digest:
+                    unchanged += 1
+                    continue
+                writer.update_document(**post_document(post, state))
+                (updated if old else added).append(post_id)
+                if progress:
+                    progress(done, len(todo))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return UpdateReport(
+            added=tuple(added),
+            updated=tuple(updated),
+            removed=tuple(sorted(removed)),
+            unchanged=unchanged,
+            skipped=tuple(skipped),
+        )
+    finally:
+        ix.close()
+
+
+def is_stale(index_dir: Path, data_dir: Path) -> bool:
+    """Cheap check (stat only, no hashing) whether ``update`` has work."""
+    manifest = store.read_manifest(index_dir)
+    if manifest is None or manifest.get("fingerprint") != fingerprint():
+        return True
+    ix = store.open_generation(index_dir, manifest["active"])
+    try:
+        known = indexed_states(ix)
+    finally:
+        ix.close()
+    files = scan(data_dir)
+    if set(files) != set(known):
+        return True
+    return any(
+        known[i].size != st.st_size or known[i].mtime_ns != st.st_mtime_ns for i, (_, st) in files.items()
+    )

@@ -1,0 +1,344 @@
+"""From a parsed query to a Whoosh query, through the analysis chain.
+
+The ranking rule for free words: the query text is analysed with the same
+Sudachi chain as the posts and cut into *units* at particles, auxiliary
+verbs, symbols and spaces.  A unit of several tokens (液浸冷却 → 液浸 冷却)
+matches as a phrase, and is relaxed to its tokens only where the phrase
+occurs nowhere in the index.  Units combine by score (a BM25 sum over the
+fields), not by requirement; a post must match at least
+``ceil(units × min_match_ratio)`` units of a query of three or more units,
+so a long question does not list every post that shares one word with it.
+
+Each unit searches several fields with fixed weights (see
+:class:`~search.models.Settings`): the normalised long units in title, tags,
+excerpt and body; short units (compound parts); a character-bigram
+substring match; katakana readings for words typed in kana; and synonyms
+from the Sudachi synonym dictionary, weighted below the user's own words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from whoosh import query as wq
+
+from . import analysis, syntax
+from .analysis import fold, is_kana, to_katakana
+from .errors import QueryError
+from .models import Settings
+from .synonyms import Synonyms
+
+#: Most units (after splitting and synonym expansion) one query may have.
+MAX_UNITS = 64
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of a query and the terms it searches for, per field."""
+
+    text: str
+    terms: tuple[tuple[str, ...], ...]  # main field: alternatives per position
+    parts: tuple[str, ...] = ()
+    grams: tuple[str, ...] = ()
+    reading: tuple[str, ...] = ()  # katakana reading, then its indexed pieces
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    field: str | None = None  # restrict to one field (title:)
+
+    @property
+    def phrase(self) -> bool:
+        return len(self.terms) > 1
+
+    def highlight_terms(self) -> set[str]:
+        """Single terms whose occurrence in a passage shows this unit."""
+        out: set[str] = set()
+        if len(self.terms) == 1:
+            out.update(self.terms[0])
+        for syn in self.synonyms:
+            if len(syn) == 1:
+                out.add(syn[0])
+        return out
+
+    def sequences(self) -> list[tuple[str, ...]]:
+        """Term sequences (phrases) whose occurrence shows this unit."""
+        seqs = []
+        if len(self.terms) > 1:
+            seqs.append(tuple(alts[0] for alts in self.terms))
+        seqs.extend(s for s in self.synonyms if len(s) > 1)
+        return seqs
+
+
+@dataclass
+class Plan:
+    """A compiled query: the Whoosh query, the units for highlighting and
+    explanation, and the ranking cut."""
+
+    query: wq.Query
+    units: list[Unit] = field(default_factory=list)
+    excluded: list[Unit] = field(default_factory=list)
+    ranked: list[list[Unit]] = field(default_factory=list)  # unit groups with a cut
+    min_match: list[int] = field(default_factory=list)
+
+
+def analyse_units(text: str, synonyms: Synonyms | None) -> list[Unit]:
+    """Cut free text into units with their terms for every field."""
+    units: list[Unit] = []
+    for chunk in text.split():
+        if is_kana(chunk):
+            units.append(_unit(chunk, synonyms, kana=True))
+            continue
+        morphs = analysis.morphs_for(chunk)
+        run: list = []
+        for m in morphs + [None]:
+            if m is None or analysis.is_stop(m):
+                if run:
+                    units.append(_unit(chunk[run[0].start : run[-1].end], synonyms))
+                    run = []
+            else:
+                run.append(m)
+    return [u for u in units if u.terms or u.grams or u.reading]
+
+
+def _unit(text: str, synonyms: Synonyms | None, kana: bool = False) -> Unit:
+    positions: dict[int, list[str]] = {}
+    for t in analysis.main_analyzer()(text, positions=True, mode="query"):
+        alts = positions.setdefault(t.pos, [])
+        if t.text not in alts:
+            alts.append(t.text)
+    terms = tuple(tuple(v) for _, v in sorted(positions.items()))
+    parts = tuple(t.text for t in analysis.parts_analyzer()(text, mode="query"))
+    grams = tuple(analysis.bigrams(text)) if len(fold(text).strip()) >= 2 else ()
+    reading = (to_katakana(fold(text)),) if kana else ()
+    syns: tuple[tuple[str, ...], ...] = ()
+    morphs = [m for m in analysis.morphs_for(text) if not analysis.is_stop(m)]
+    if synonyms is not None and len(morphs) == 1 and morphs[0].synonyms:
+        m = morphs[0]
+        words = {m.surface, m.normalized, fold(m.surface)}
+        own = set(terms[0]) if terms else set()
+        found = []
+        for head in synonyms.expand(m.synonyms, words):
+            seq = tuple(t.text for t in analysis.main_analyzer()(head, mode="query") if not t.variant)
+            if seq and not (len(seq) == 1 and seq[0] in own) and seq not in found:
+                found.append(seq)
+        syns = tuple(found[:8])
+    return Unit(text, terms, parts, grams, reading, syns)
+
+
+def _seq_query(fieldname: str, seq: tuple[str, ...], boost: float) -> wq.Query:
+    if len(seq) == 1:
+        return wq.Term(fieldname, seq[0], boost=boost)
+    return wq.Phrase(fieldname, list(seq), boost=boost)
+
+
+def unit_query(unit: Unit, s: Settings) -> wq.Query:
+    """The Whoosh query for one unit over all fields."""
+    subs: list[wq.Query] = []
+    if unit.field:
+        fields = [(unit.field, 1.0)]
+    else:
+        fields = [
+            ("title", s.title_boost),
+            ("tags", s.tags_boost),
+            ("excerpt", s.excerpt_boost),
+            ("body", s.body_boost),
+        ]
+    if unit.terms:
+        primary = tuple(alts[0] for alts in unit.terms)
+        for name, boost in fields:
+            if len(unit.terms) == 1 and len(unit.terms[0]) > 1:
+                subs.append(wq.Term(name, unit.terms[0][0], boost=boost))
+                subs.extend(wq.Term(name, alt, boost=boost * s.variant_boost) for alt in unit.terms[0][1:])
+            else:
+                subs.append(_seq_query(name, primary, boost))
+    if unit.field:
+        return wq.Or(subs) if len(subs) != 1 else subs[0]
+    if unit.parts and (len(unit.parts) > 1 or not unit.terms or unit.parts[0] not in unit.terms[0]):
+        subs.append(_seq_query("parts", unit.parts, s.parts_boost))
+    elif unit.parts:
+        subs.append(wq.Term("parts", unit.parts[0], boost=s.parts_boost))
+    if unit.grams:
+        subs.append(_seq_query("ngram", unit.grams, s.ngram_boost))
+    if unit.reading:
+        subs.append(_seq_query("reading", unit.reading, s.reading_boost))
+    for syn in unit.synonyms:
+        subs.append(_seq_query("body", syn, s.synonym_boost))
+        subs.append(_seq_query("title", syn, s.synonym_boost * s.title_boost))
+    if not subs:
+        return wq.NullQuery
+    return wq.Or(subs)
+
+
+def segment_reading(kana: str, has_term) -> tuple[str, ...]:
+    """Split a katakana string into the fewest indexed reading terms
+    (dynamic programming over ``has_term``); empty if impossible."""
+    n = len(kana)
+    if n == 0 or n > 40:
+        return ()
+    best: list[tuple[int, int] | None] = [None] * (n + 1)
+    best[0] = (0, 0)
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 12), end):
+            if best[start] is not None and has_term(kana[start:end]):
+                cost = best[start][0] + 1
+                if best[end] is None or cost < best[end][0]:
+                    best[end] = (cost, start)
+    if best[n] is None:
+        return ()
+    pieces = []
+    end = n
+    while end > 0:
+        start = best[end][1]
+        pieces.append(kana[start:end])
+        end = start
+    return tuple(reversed(pieces))
+
+
+class Compiler:
+    """Compiles a parsed query against one index searcher."""
+
+    def __init__(self, searcher, settings: Settings, synonyms: Synonyms | None, require_all: bool = False):
+        self.searcher = searcher
+        self.s = settings
+        self.synonyms = synonyms
+        self.require_all = require_all
+        self.units: list[Unit] = []
+        self.excluded: list[Unit] = []
+        self.unit_count = 0
+        reader = searcher.reader()
+        self._has_reading = lambda t: reader.doc_frequency("reading", t) > 0
+
+    def compile(self, tree: syntax.Seq) -> Plan:
+        query, ranked, cut = self._seq(tree, top=True)
+        plan = Plan(query.normalize(), self.units, self.excluded)
+        if ranked and cut > 1:
+            plan.ranked.append(ranked)
+            plan.min_match.append(cut)
+        return plan
+
+    # --- nodes -----------------------------------------------------------
+
+    def _seq(self, seq: syntax.Seq, top: bool = False):
+        must: list[wq.Query] = []
+        nots: list[wq.Query] = []
+        should_units: list[Unit] = []
+        should: list[wq.Query] = []
+        for node in seq.nodes:
+            if isinstance(node, syntax.Text):
+                should_units.extend(self._text_units(node.text))
+            elif isinstance(node, syntax.Not):
+                q, units = self._negated(node.node)
+                nots.append(q)
+            elif isinstance(node, syntax.Must):
+                must.append(self._node(node.node))
+            else:
+                should.append(self._node(node))
+        unit_qs = [self._unit_q(u) for u in should_units]
+        if self.require_all:
+            must.extend(unit_qs + should)
+            unit_qs, should = [], []
+        optional = unit_qs + should
+        if must:
+            q = wq.And(must)
+            if optional:
+                q = wq.AndMaybe(q, wq.Or(optional))
+        elif optional:
+            q = wq.Or(optional) if len(optional) > 1 else optional[0]
+        else:
+            q = wq.Every()
+        if nots:
+            q = wq.AndNot(q, wq.Or(nots))
+        cut = 0
+        if top and not must and not should and len(should_units) >= 3:
+            cut = math.ceil(len(should_units) * self.s.min_match_ratio)
+        return q, should_units, cut
+
+    def _node(self, node) -> wq.Query:
+        if isinstance(node, syntax.Text):
+            units = self._text_units(node.text)
+            qs = [self._unit_q(u) for u in units]
+            if not qs:
+                return wq.NullQuery
+            return wq.And(qs) if self.require_all else wq.Or(qs)
+        if isinstance(node, syntax.Phrase):
+            unit = self._register(_unit(node.text, None))
+            return self._unit_q(unit)
+        if isinstance(node, syntax.FieldQuery):
+            return self._field(node)
+        if isinstance(node, syntax.DateRange):
+            return _date_query(node)
+        if isinstance(node, syntax.Must):
+            return self._node(node.node)
+        if isinstance(node, syntax.Not):
+            return wq.AndNot(wq.Every(), self._negated(node.node)[0])
+        if isinstance(node, syntax.AnyOf):
+            return wq.Or([self._node(n) for n in node.nodes])
+        if isinstance(node, syntax.Seq):
+            return self._seq(node)[0]
+        raise QueryError(f"unsupported query element {node!r}")
+
+    def _negated(self, node):
+        before = len(self.units)
+        q = self._node(node)
+        moved = self.units[before:]
+        del self.units[before:]
+        self.excluded.extend(moved)
+        return q, moved
+
+    def _field(self, node: syntax.FieldQuery) -> wq.Query:
+        if node.name in ("tag", "category"):
+            return wq.Term(node.name, fold(node.value).strip())
+        units = [_unit(node.value, None)] if node.phrase else analyse_units(node.value, None)
+        qs = []
+        for u in units:
+            u = Unit(u.text, u.terms, field="title")
+            self._register(u)
+            qs.append(unit_query(u, self.s))
+        if not qs:
+            return wq.NullQuery
+        return wq.And(qs)
+
+    # --- units -----------------------------------------------------------
+
+    def _text_units(self, text: str) -> list[Unit]:
+        units = []
+        for unit in analyse_units(text, self.synonyms):
+            if unit.reading:
+                unit = replace(unit, reading=segment_reading(unit.reading[0], self._has_reading))
+            if unit.phrase and not unit.reading and not self._matches(unit_query(unit, self.s)):
+                units.extend(_relax(unit, self.synonyms))
+            else:
+                units.append(unit)
+        for u in units:
+            self._register(u)
+        return units
+
+    def _register(self, unit: Unit) -> Unit:
+        self.unit_count += 1 + len(unit.synonyms)
+        if self.unit_count > MAX_UNITS:
+            raise QueryError(f"query has more than {MAX_UNITS} terms after analysis; shorten it")
+        self.units.append(unit)
+        return unit
+
+    def _unit_q(self, unit: Unit) -> wq.Query:
+        return unit_query(unit, self.s)
+
+    def _matches(self, q: wq.Query) -> bool:
+        for _ in q.docs(self.searcher):
+            return True
+        return False
+
+
+def _relax(unit: Unit, synonyms: Synonyms | None) -> list[Unit]:
+    """A phrase unit that occurs nowhere, split into one unit per token."""
+    out = []
+    for alts in unit.terms:
+        out.append(Unit(alts[0], (alts,), (alts[0],), ()))
+    return out
+
+
+def _date_query(node: syntax.DateRange) -> wq.Query:
+    def naive(d: datetime | None) -> datetime | None:
+        return None if d is None else d.astimezone(UTC).replace(tzinfo=None)
+
+    return wq.DateRange("date", naive(node.start), naive(node.end), endexcl=True)

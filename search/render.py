@@ -1,0 +1,50 @@
+"""Rendering results for people in a terminal (Rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from .models import Passage, SearchResult
+
+
+def passage_text(p: Passage) -> Text:
+    """A passage with its highlights in bold yellow."""
+    out = Text()
+    pos = 0
+    for a, b in p.highlights:
+        out.append(p.text[pos:a])
+        out.append(p.text[a:b], style="bold yellow")
+        pos = b
+    out.append(p.text[pos:])
+    return out
+
+
+def render_result(result: SearchResult, console: Console | None = None) -> None:
+    console = console or Console(highlight=False, soft_wrap=False)
+    if not result.hits:
+        return
+    first = result.offset + 1
+    last = result.offset + len(result.hits)
+    console.print(
+        f"[dim]{result.total} posts match; showing {first}–{last} ({result.took_ms:.0f} ms)[/dim]\n"
+    )
+    for rank, hit in enumerate(result.hits, first):
+        head = Text()
+        head.append(f"{rank}. ", style="bold")
+        head.append(hit.title, style="bold cyan")
+        console.print(head)
+        meta = [hit.id]
+        if hit.date:
+            meta.append(hit.date.date().isoformat())
+        if hit.tags:
+            meta.append(", ".join(hit.tags))
+        meta.append(f"score {hit.score:.2f}")
+        console.print(Text("   " + " · ".join(meta), style="dim"))
+        for p in hit.passages:
+            if p.heading:
+                console.print(Text(f"   § {p.heading}", style="green"))
+            line = Text("     ")
+            line.append_text(passage_text(p))
+            console.print(line)
+        console.print()

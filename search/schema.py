@@ -1,0 +1,47 @@
+"""The index schema: which fields a post becomes, and how each is analysed."""
+
+from __future__ import annotations
+
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from .analysis import CHAIN_VERSION, main_analyzer, ngram_analyzer, parts_analyzer, reading_analyzer
+
+#: Bump when fields or their analysis change; part of the fingerprint.
+SCHEMA_VERSION = 1
+
+#: Fields searched by free-text queries, with the chain that fills them.
+TEXT_FIELDS = ("title", "tags", "excerpt", "body", "parts", "reading", "ngram")
+
+
+def build_schema() -> Schema:
+    """A fresh schema.  ``body``, ``parts``, ``reading`` and ``ngram`` all
+    index the title and body together; ``title`` and ``tags`` are indexed
+    again on their own so that they can weigh more."""
+    main = main_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=main, phrase=True),
+        tags=TEXT(analyzer=main, phrase=True),
+        excerpt=TEXT(analyzer=main, phrase=True),
+        body=TEXT(analyzer=main, phrase=True),
+        parts=TEXT(analyzer=parts_analyzer(), phrase=True),
+        reading=TEXT(analyzer=reading_analyzer(), phrase=True),
+        ngram=TEXT(analyzer=ngram_analyzer(), phrase=True),
+        tag=KEYWORD(commas=True, lowercase=True),
+        category=KEYWORD(commas=True, lowercase=True),
+        date=DATETIME(sortable=True),
+        doc=STORED(),
+    )
+
+
+def fingerprint() -> dict:
+    """What the index was built with; an index whose fingerprint differs
+    from the running code is rebuilt rather than mixed."""
+    from . import __version__, sudachi
+
+    return {
+        "jsearch": __version__,
+        "schema": SCHEMA_VERSION,
+        "chain": CHAIN_VERSION,
+        **sudachi.versions(),
+    }

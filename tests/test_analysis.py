@@ -1,0 +1,100 @@
+"""The analysis chain: terms, positions and offsets, asserted side by side."""
+
+import pytest
+
+from search.analysis import (
+    bigrams,
+    fold,
+    main_analyzer,
+    ngram_analyzer,
+    parts_analyzer,
+    reading_analyzer,
+)
+from search.sudachi import analyze, chunks
+
+from .conftest import DATA
+
+
+def terms(analyzer, text):
+    return [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True)]
+
+
+def test_main_chain_normalises_lowercases_and_drops_particles():
+    assert terms(main_analyzer(), "ｎｖｉｄｉａのサーバを変更しました") == [
+        ("nvidia", 0, 0, 6),
+        ("サーバー", 2, 7, 10),
+        ("変更", 4, 11, 13),
+    ]
+
+
+@pytest.mark.parametrize(
+    "variant, canonical",
+    [("サーバ", "サーバー"), ("ＧＰＵ", "gpu"), ("シュミレーション", "シミュレーション"), ("1,000", "1000")],
+)
+def test_variants_collapse(variant, canonical):
+    assert [t.text for t in main_analyzer()(variant)] == [canonical]
+
+
+def test_inflections_share_a_term():
+    forms = ["変更した", "変更します", "変更する"]
+    assert {tuple(t.text for t in main_analyzer()(f)) for f in forms} == {("変更",)}
+    assert [t.text for t in main_analyzer()("削除したい")] == ["削除"]
+
+
+def test_ascii_words_keep_their_surface_beside_the_loanword():
+    # Sudachi normalises tar to タール (coal tar); the command name must stay findable
+    assert [(t.text, t.pos) for t in main_analyzer()("tar", positions=True)] == [("タール", 0), ("tar", 0)]
+
+
+def test_parts_chain_emits_short_units():
+    assert terms(parts_analyzer(), "データセンターと関西国際空港") == [
+        ("データ", 0, 0, 3),
+        ("センター", 1, 3, 7),
+        ("関西", 2, 8, 10),
+        ("国際", 3, 10, 12),
+        ("空港", 4, 12, 14),
+    ]
+
+
+def test_reading_chain_gives_katakana():
+    assert [t.text for t in reading_analyzer()("液浸冷却")] == ["エキシン", "レイキャク"]
+
+
+def test_bigrams_fold_width_and_break_at_punctuation():
+    assert terms(ngram_analyzer(), "液浸冷却、ＧＰＵ") == [
+        ("液浸", 0, 0, 2),
+        ("浸冷", 1, 1, 3),
+        ("冷却", 2, 2, 4),
+        ("gp", 4, 5, 7),
+        ("pu", 5, 6, 8),
+    ]
+    assert bigrams("AI") == ["ai"]
+
+
+def test_offsets_point_at_the_original_text_in_every_post():
+    for path in sorted(DATA.glob("*.md"))[:2]:
+        text = path.read_text("utf-8")
+        for analyzer in (main_analyzer(), parts_analyzer(), reading_analyzer()):
+            for t in analyzer(text, chars=True):
+                assert text[t.startchar : t.endchar] == t.morph.surface
+        for t in ngram_analyzer()(text, chars=True):
+            assert fold(text[t.startchar : t.endchar]) == t.text
+
+
+def test_long_text_is_split_without_losing_or_shifting_characters():
+    text = "あ" * 200_000  # one paragraph, no punctuation, over Sudachi's limit
+    morphs = analyze(text, with_parts=False)
+    assert morphs[0].start == 0 and morphs[-1].end == len(text)
+    assert all(a.end == b.start for a, b in zip(morphs, morphs[1:], strict=False))
+    pieces = chunks("文。" * 10_000)
+    assert "".join(p for _, p in pieces) == "文。" * 10_000
+    assert all(len(p) <= 8_000 for _, p in pieces)
+
+
+def test_lone_surrogates_keep_offsets():
+    text = "a\ud800液浸冷却"
+    toks = list(main_analyzer()(text, chars=True))
+    assert [(t.text, text[t.startchar : t.endchar]) for t in toks][-2:] == [
+        ("液浸", "液浸"),
+        ("冷却", "冷却"),
+    ]

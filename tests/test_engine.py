@@ -1,0 +1,89 @@
+"""End-to-end behaviour of the library over the bundled posts."""
+
+import pytest
+
+from search import Engine
+from search.errors import IndexMissingError, QueryError
+
+IMMERSION = {"000_b8fa68eb6a450baa.md", "002_c2e20e116892d749.md", "003_2b17ebb8078eb733.md"}
+
+
+def ids(result):
+    return [h.id for h in result.hits]
+
+
+def test_compound_matches_exactly_the_posts_that_contain_it(engine):
+    result = engine.search("液浸冷却")
+    assert set(ids(result)) == IMMERSION
+    assert result.total == 3
+    assert ids(result)[0] in {"000_b8fa68eb6a450baa.md", "002_c2e20e116892d749.md"}
+    for hit in result.hits:
+        assert hit.passages
+        assert any(p.text[a:b] == "液浸冷却" for p in hit.passages for a, b in p.highlights), hit.id
+
+
+def test_highlights_are_inside_their_passages_and_never_repeat(engine):
+    for q in ("液浸冷却", "NVIDIA", "データセンター 電力", "サーバ"):
+        for hit in engine.search(q).hits:
+            texts = [p.text for p in hit.passages]
+            assert len(texts) == len(set(texts))
+            for p in hit.passages:
+                assert 20 <= len(p.text) <= 400
+                for a, b in p.highlights:
+                    assert 0 <= a < b <= len(p.text)
+
+
+def test_width_and_case_do_not_matter(engine):
+    assert ids(engine.search("NVIDIA")) == ids(engine.search("ｎｖｉｄｉａ")) != []
+
+
+def test_two_keywords_rank_posts_with_both_first(engine):
+    result = engine.search("NVIDIA 液浸冷却")
+    top = ids(result)[:3]
+    assert set(top) == IMMERSION  # all three also mention NVIDIA
+    assert result.total > 3  # NVIDIA alone still counts
+
+
+def test_sentence_query_finds_answers(engine):
+    result = engine.search("データセンターの電力消費を減らしたい")
+    assert result.total >= 1
+    assert all(h.passages and h.passages[0].highlights for h in result.hits)
+
+
+def test_unknown_word_finds_nothing(engine):
+    assert engine.search("ぴよぴよぽよ").total == 0
+
+
+def test_full_width_space_separates_words(engine):
+    assert ids(engine.search("NVIDIA　液浸冷却")) == ids(engine.search("NVIDIA 液浸冷却"))
+
+
+def test_require_all(engine):
+    both = engine.search("Foxconn 液浸冷却", require_all=True)
+    assert set(ids(both)) <= IMMERSION
+    assert both.total < engine.search("Foxconn 液浸冷却").total
+
+
+def test_paging_reports_total(engine):
+    full = engine.search("AI", limit=5)
+    page2 = engine.search("AI", limit=2, offset=2)
+    assert page2.total == full.total
+    assert ids(page2) == ids(full)[2:4]
+
+
+def test_hits_carry_metadata(engine):
+    hit = engine.search("液浸冷却").hits[0]
+    assert hit.title and hit.date and hit.tags and hit.categories
+    assert hit.path.endswith(hit.id)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\u3000", "OR", "-冷却"])
+def test_empty_queries_raise(engine, bad):
+    with pytest.raises(QueryError):
+        engine.search(bad)
+
+
+def test_missing_index_raises(tmp_path):
+    with Engine(index_dir=tmp_path / "none", data_dir=tmp_path) as e:
+        with pytest.raises(IndexMissingError):
+            e.search("NVIDIA")
