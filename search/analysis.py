@@ -36,9 +36,38 @@ STOP_WORDS: frozenset[str] = frozenset(
 _cache = threading.local()
 
 
+class AnalyzedText(str):
+    """A string that carries its Sudachi morphemes, analysed in a wider
+    context (a query word cut into units keeps the analysis of the whole
+    word; a post analysed in a worker process is not analysed again)."""
+
+    morphs: tuple[Morph, ...]
+
+    def __new__(cls, text: str, morphs) -> AnalyzedText:
+        obj = super().__new__(cls, text)
+        obj.morphs = tuple(morphs)
+        return obj
+
+    def __reduce__(self):
+        return (AnalyzedText, (str(self), self.morphs))
+
+
+def slice_morphs(morphs, start: int, end: int) -> list[Morph]:
+    """Morphemes within ``[start, end)``, shifted to start at 0."""
+    return [_shift(m, -start) for m in morphs if m.start >= start and m.end <= end]
+
+
+def _shift(m: Morph, by: int) -> Morph:
+    parts = tuple(p._replace(start=p.start + by, end=p.end + by) for p in m.parts)
+    return m._replace(start=m.start + by, end=m.end + by, parts=parts)
+
+
 def morphs_for(text: str) -> list[Morph]:
     """Sudachi morphemes of ``text``, remembered for the last few texts so
     that several fields analysing the same text pay for Sudachi once."""
+    carried = getattr(text, "morphs", None)
+    if carried is not None:
+        return list(carried)
     store: dict[str, list[Morph]] | None = getattr(_cache, "store", None)
     if store is None:
         store = _cache.store = {}
@@ -51,18 +80,27 @@ def morphs_for(text: str) -> list[Morph]:
     return found
 
 
+class _FoldTable(dict):
+    """Per-character fold table for ``str.translate``, filled on demand."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        value = folded if len(folded) == 1 else ch.lower() if len(ch.lower()) == 1 else ch
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Width- and case-fold ``text`` character by character (NFKC + lower
     case where that maps one character to one), keeping its length, so that
     offsets into the folded text are offsets into the original."""
-    out = []
-    for ch in text:
-        if ch.isascii():
-            out.append(ch.lower())
-            continue
-        folded = unicodedata.normalize("NFKC", ch).lower()
-        out.append(folded if len(folded) == 1 else ch)
-    return "".join(out)
+    if text.isascii():
+        return text.lower()
+    return text.translate(_FOLD)
 
 
 def to_katakana(text: str) -> str:
@@ -210,8 +248,7 @@ class BigramTokenizer(Tokenizer):
 
     Runs of letters, digits and kana/kanji are cut into overlapping pairs
     (a run of one character yields itself); punctuation and spaces end a
-    run and leave a position gap, so phrase queries over bigrams find
-    exact substrings and never match across a break.
+    run and leave a position gap, so bigrams never span a break.
     """
 
     def __eq__(self, other: object) -> bool:

@@ -172,6 +172,112 @@ def index_cmd(
         raise typer.Exit(1)
 
 
+@app.command()
+def analyze(
+    text: Annotated[str, typer.Argument(help="Text to analyse.")],
+    field: Annotated[
+        str | None, typer.Option("--field", "-f", help="body, parts, reading or ngram (default: all).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the terms each field's analysis chain emits for TEXT."""
+    from dataclasses import asdict
+
+    from .introspect import analyze as run_analyze
+
+    terms = run_analyze(text, field)
+    if as_json:
+        sys.stdout.write(json.dumps([asdict(t) for t in terms], ensure_ascii=False) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        "field", "term", "pos", "start", "end", "surface", "part of speech", "normalised", "reading"
+    )
+    for t in terms:
+        table.add_row(
+            t.field,
+            t.term,
+            str(t.position),
+            str(t.start),
+            str(t.end),
+            t.surface,
+            t.pos,
+            t.normalized,
+            t.reading,
+        )
+    Console().print(table)
+
+
+@app.command()
+def explain(
+    text: Annotated[str, typer.Argument(help="The query to explain.")],
+    post_id: Annotated[str | None, typer.Option("--id", help="Explain this post's score.")] = None,
+    no_synonyms: Annotated[bool, typer.Option("--no-synonyms", help="Do not expand synonyms.")] = False,
+    as_json: JsonOpt = False,
+    data: DataOpt = Path("data"),
+    index: IndexOpt = Path("index"),
+) -> None:
+    """Show how QUERY is parsed, expanded and weighted (and why a post scored)."""
+    from dataclasses import asdict
+
+    with _engine(index, data) as engine:
+        info = engine.explain(text, post_id=post_id, synonyms=not no_synonyms)
+    if as_json:
+        sys.stdout.write(json.dumps(asdict(info), ensure_ascii=False) + "\n")
+        return
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    console.print(f"[bold]units[/bold] (a post must match at least {info.min_match}):")
+    for u in info.units:
+        score = f"  [cyan]score {u.score:.3f}[/cyan]" if u.score is not None else ""
+        console.print(f"  [bold]{u.text}[/bold]{score}")
+        for c in u.clauses:
+            console.print(f"      {c}")
+        if u.synonyms:
+            console.print(f"      synonyms: {', '.join(u.synonyms)}")
+    if info.excluded:
+        console.print(f"[bold]excluded:[/bold] {', '.join(info.excluded)}")
+    if info.post_id:
+        state = "matches" if info.matched else "does not match"
+        console.print(f"[bold]{info.post_id}[/bold] {state}; total score {info.total_score:.3f}")
+    console.print(f"[dim]{info.query}[/dim]")
+
+
+@app.command("eval")
+def eval_cmd(
+    queries: Annotated[Path, typer.Argument(help="Judged queries, JSON lines.", exists=True, dir_okay=False)],
+    as_json: JsonOpt = False,
+    data: DataOpt = Path("data"),
+    index: IndexOpt = Path("index"),
+) -> None:
+    """Relevance of the engine on judged queries: MRR@10, nDCG@10, Recall@10."""
+    with _engine(index, data) as engine:
+        if not engine.exists():
+            _run_update(engine, rebuild=False, quiet=as_json)
+        report = engine.evaluate(queries)
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("kind", "queries", "MRR@10", "nDCG@10", "Recall@10")
+    for kind, m in [*report.by_kind.items(), ("all", report.overall)]:
+        table.add_row(
+            kind, str(m["queries"]), f"{m['mrr@10']:.3f}", f"{m['ndcg@10']:.3f}", f"{m['recall@10']:.3f}"
+        )
+    console = Console(highlight=False)
+    console.print(table)
+    console.print("[bold]worst queries[/bold]")
+    for s in report.worst(10):
+        console.print(
+            f"  {s.id} {s.q!r} ({s.kind}) nDCG {s.ndcg:.2f} → {', '.join(s.returned[:3]) or 'nothing'}"
+        )
+
+
 def main() -> None:
     """Console-script entry point: maps library errors to exit codes."""
     try:

@@ -15,9 +15,11 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
-from . import indexer, store, syntax
+from . import evaluation, indexer, introspect, store, syntax
+from .evaluation import Report
+from .introspect import Explanation
 from .errors import IndexDamagedError, QueryError, UnknownPostError
-from .models import Hit, SearchResult, Settings, UpdateReport
+from .models import Hit, SearchResult, Settings, TermInfo, UpdateReport
 from .query import Compiler, Plan
 from .synonyms import Synonyms
 
@@ -212,3 +214,27 @@ class Engine:
         if fields is None:
             raise UnknownPostError(f"no post with id {post_id!r} in the index")
         return replace(self._hit(fields, 0.0, Plan(None), 0))
+
+    # --- introspection -------------------------------------------------------
+
+    def analyze(self, text: str, field: str | None = None) -> list[TermInfo]:
+        """The terms each field's chain emits for ``text`` (``jsearch analyze``)."""
+        return introspect.analyze(text, field)
+
+    def explain(self, query: str, *, post_id: str | None = None, synonyms: bool = True) -> Explanation:
+        """How ``query`` is parsed and expanded, and (with ``post_id``) what
+        each unit contributes to that post's score."""
+        plan = self.plan(query, synonyms=synonyms)
+        return introspect.explain(self._searcher(), plan, self.settings, post_id)
+
+    def evaluate(self, queries_path: str | os.PathLike, *, limit: int = 10) -> Report:
+        """Relevance figures for a judged query set (``jsearch eval``)."""
+        queries = evaluation.load(queries_path)
+
+        def run(q: str) -> list[str]:
+            try:
+                return [h.id for h in self.search(q, limit=limit, passages=0).hits]
+            except QueryError:
+                return []
+
+        return evaluation.evaluate(queries, run)

@@ -21,7 +21,7 @@ from .query import Unit
 
 MIN_CHARS = 80
 MAX_CHARS = 200
-CANDIDATES = 6
+CANDIDATES = 4
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\. )")
 _TRAILING_KANA = re.compile(r"[\u3041-\u309fー]+$")
@@ -158,7 +158,7 @@ def best_passages(
     probes.sort()
     scored = []
     seen_texts: set[str] = set()
-    for _, idx in probes[: max(CANDIDATES * 2, 40 if any(u.reading for u in units) else 0)]:
+    for _, idx in probes[: max(CANDIDATES + 2, 40 if any(u.reading for u in units) else 0)]:
         a, b = spans[idx]
         text = body[a:b]
         if text in seen_texts:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from whoosh import query as wq
 
 from . import analysis, syntax
-from .analysis import fold, is_kana, to_katakana
+from .analysis import AnalyzedText, fold, is_kana, to_katakana
 from .errors import QueryError
 from .models import Settings
 from .synonyms import Synonyms
@@ -93,7 +93,9 @@ def analyse_units(text: str, synonyms: Synonyms | None) -> list[Unit]:
         for m in morphs + [None]:
             if m is None or analysis.is_stop(m):
                 if run:
-                    units.append(_unit(chunk[run[0].start : run[-1].end], synonyms))
+                    start, end = run[0].start, run[-1].end
+                    piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
+                    units.append(_unit(piece, synonyms))
                     run = []
             else:
                 run.append(m)
@@ -122,7 +124,7 @@ def _unit(text: str, synonyms: Synonyms | None, kana: bool = False) -> Unit:
             if seq and not (len(seq) == 1 and seq[0] in own) and seq not in found:
                 found.append(seq)
         syns = tuple(found[:8])
-    return Unit(text, terms, parts, grams, reading, syns)
+    return Unit(str(text), terms, parts, grams, reading, syns)
 
 
 def _seq_query(fieldname: str, seq: tuple[str, ...], boost: float) -> wq.Query:
@@ -158,7 +160,14 @@ def unit_query(unit: Unit, s: Settings) -> wq.Query:
     elif unit.parts:
         subs.append(wq.Term("parts", unit.parts[0], boost=s.parts_boost))
     if unit.grams:
-        subs.append(_seq_query("ngram", unit.grams, s.ngram_boost))
+        # every bigram of the unit in the post: a cheap near-substring test
+        # (no positions are indexed for bigrams); highlighting confirms it
+        grams = list(dict.fromkeys(unit.grams))
+        subs.append(
+            wq.Term("ngram", grams[0], boost=s.ngram_boost)
+            if len(grams) == 1
+            else wq.And([wq.Term("ngram", g) for g in grams], boost=s.ngram_boost)
+        )
     if unit.reading:
         subs.append(_seq_query("reading", unit.reading, s.reading_boost))
     for syn in unit.synonyms:

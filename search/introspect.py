@@ -1,0 +1,120 @@
+"""Seeing inside the engine: the terms a chain emits and why a post scored
+what it scored (``jsearch analyze`` and ``jsearch explain``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh import query as wq
+
+from . import analysis
+from .errors import UnknownPostError
+from .models import Settings, TermInfo
+from .query import Plan, Unit, unit_query
+
+#: Field name → (description, analyzer factory).
+CHAINS = {
+    "body": "SudachiTokenizer | PosStopFilter | NormalizedFormFilter (also title, tags, excerpt)",
+    "parts": "SudachiTokenizer | PosStopFilter | ShortUnitFilter | NormalizedFormFilter",
+    "reading": "SudachiTokenizer | PosStopFilter | ReadingFilter",
+    "ngram": "BigramTokenizer",
+}
+
+
+def _analyzer(field: str):
+    return {
+        "body": analysis.main_analyzer,
+        "parts": analysis.parts_analyzer,
+        "reading": analysis.reading_analyzer,
+        "ngram": analysis.ngram_analyzer,
+    }[field]()
+
+
+def analyze(text: str, field: str | None = None) -> list[TermInfo]:
+    """Terms of ``text`` for one field or all of them, with offsets."""
+    if field is not None and field not in CHAINS:
+        from .errors import QueryError
+
+        raise QueryError(f"unknown field {field!r}; choose from {', '.join(CHAINS)}")
+    out = []
+    for name in [field] if field else list(CHAINS):
+        for t in _analyzer(name)(text, positions=True, chars=True):
+            morph = getattr(t, "morph", None)
+            out.append(
+                TermInfo(
+                    field=name,
+                    term=t.text,
+                    position=t.pos,
+                    start=t.startchar,
+                    end=t.endchar,
+                    surface=text[t.startchar : t.endchar],
+                    pos="-".join(p for p in morph.pos if p != "*") if morph else "",
+                    normalized=morph.normalized if morph else "",
+                    reading=morph.reading if morph else "",
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class UnitExplanation:
+    text: str
+    clauses: tuple[str, ...]  # field:term^weight, as Whoosh prints them
+    synonyms: tuple[str, ...]
+    score: float | None = None  # contribution to the explained post
+
+
+@dataclass(frozen=True)
+class Explanation:
+    query: str  # the compiled Whoosh query
+    units: tuple[UnitExplanation, ...]
+    excluded: tuple[str, ...]
+    min_match: int
+    post_id: str | None = None
+    total_score: float | None = None
+    matched: bool | None = None
+
+
+def _clauses(q: wq.Query) -> tuple[str, ...]:
+    if isinstance(q, wq.Or):
+        return tuple(str(s) for s in q.subqueries)
+    return (str(q),)
+
+
+def explain(searcher, plan: Plan, settings: Settings, post_id: str | None) -> Explanation:
+    docnum = None
+    if post_id is not None:
+        docnum = searcher.document_number(id=post_id)
+        if docnum is None:
+            raise UnknownPostError(f"no post with id {post_id!r} in the index")
+    units = []
+    for unit in plan.units:
+        q = unit_query(unit, settings)
+        score = _score(searcher, q, docnum) if docnum is not None else None
+        units.append(
+            UnitExplanation(unit.text, _clauses(q), tuple(" ".join(s) for s in unit.synonyms), score)
+        )
+    total = matched = None
+    if docnum is not None:
+        total = _score(searcher, plan.query, docnum)
+        matched = total > 0
+    return Explanation(
+        query=str(plan.query),
+        units=tuple(units),
+        excluded=tuple(u.text for u in plan.excluded),
+        min_match=plan.min_match[0] if plan.min_match else (1 if plan.units else 0),
+        post_id=post_id,
+        total_score=total,
+        matched=matched,
+    )
+
+
+def _score(searcher, q: wq.Query, docnum: int) -> float:
+    results = searcher.search(q, limit=None, filter={docnum})
+    for hit in results:
+        return float(hit.score)
+    return 0.0
+
+
+def unit_terms(unit: Unit) -> list[str]:
+    return [" ".join(alts) for alts in unit.terms]
