@@ -8,6 +8,7 @@ Rich is imported only when output is rendered for people.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -42,7 +43,8 @@ def fail(message: str, code: int) -> typer.Exit:
 def _engine(index: Path, data: Path):
     from .engine import Engine
 
-    return Engine(index_dir=index, data_dir=data)
+    timeout = float(os.environ.get("JSEARCH_LOCK_TIMEOUT", "10"))
+    return Engine(index_dir=index, data_dir=data, lock_timeout=timeout)
 
 
 def _progress_bar(quiet: bool):
@@ -276,6 +278,38 @@ def eval_cmd(
         console.print(
             f"  {s.id} {s.q!r} ({s.kind}) nDCG {s.ndcg:.2f} → {', '.join(s.returned[:3]) or 'nothing'}"
         )
+
+
+@app.command()
+def watch(
+    debounce: Annotated[float, typer.Option("--debounce", help="Seconds of quiet before updating.")] = 0.5,
+    data: DataOpt = Path("data"),
+    index: IndexOpt = Path("index"),
+) -> None:
+    """Keep the index current as posts change; one line per update. Ctrl-C stops."""
+    from .watch import Watcher
+
+    if not data.is_dir():
+        raise fail(f"data directory {data} does not exist", 2)
+
+    def show(report) -> None:
+        line = _summary(report)
+        changed = [*report.added, *report.updated, *report.removed]
+        if changed:
+            line += ": " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        _note_skipped(report, False)
+
+    def warn(exc: JSearchError) -> None:
+        sys.stderr.write(f"jsearch: {exc}\n")
+
+    sys.stderr.write(f"jsearch: watching {data} (index {index}); Ctrl-C to stop\n")
+    with _engine(index, data) as engine:
+        try:
+            Watcher(engine, show, warn, debounce=debounce).run()
+        except KeyboardInterrupt:
+            sys.stderr.write("jsearch: stopped\n")
 
 
 def main() -> None:

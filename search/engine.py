@@ -16,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import evaluation, indexer, introspect, store, syntax
+from .errors import IndexDamagedError, QueryError, UnknownPostError
 from .evaluation import Report
 from .introspect import Explanation
-from .errors import IndexDamagedError, QueryError, UnknownPostError
 from .models import Hit, SearchResult, Settings, TermInfo, UpdateReport
 from .query import Compiler, Plan
 from .synonyms import Synonyms
@@ -108,7 +108,15 @@ class Engine:
                 self._track(fresh, current)
             local.searcher = fresh
             return fresh
-        ix = store.open_generation(self.index_dir, manifest["active"])
+        try:
+            ix = store.open_generation(self.index_dir, manifest["active"])
+        except IndexDamagedError:
+            # a rebuild may have switched generations since we read the manifest
+            again = store.read_manifest(self.index_dir)
+            if again is None or again["active"] == manifest["active"]:
+                raise
+            manifest = again
+            ix = store.open_generation(self.index_dir, manifest["active"])
         from whoosh import scoring
 
         searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
