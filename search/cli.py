@@ -105,6 +105,12 @@ def query(
     no_refresh: Annotated[
         bool, typer.Option("--no-refresh", help="Do not update a stale index first.")
     ] = False,
+    sort: Annotated[
+        str, typer.Option("--sort", help="relevance, date (oldest first) or -date.")
+    ] = "relevance",
+    facets: Annotated[
+        bool, typer.Option("--facets", help="Count tags and categories over all hits.")
+    ] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
     data: DataOpt = Path("data"),
@@ -129,17 +135,44 @@ def query(
             if not (quiet or as_json):
                 sys.stderr.write(_summary(report) + "\n")
         result = engine.search(
-            text, limit=limit, offset=offset, require_all=require_all, synonyms=not no_synonyms
+            text,
+            limit=limit,
+            offset=offset,
+            require_all=require_all,
+            synonyms=not no_synonyms,
+            sort=sort,
+            facets=facets,
         )
+    _show(result, as_json)
+    if not result.total:
+        if not as_json:
+            hint = f"; did you mean {result.suggestion!r}?" if result.suggestion else ""
+            sys.stderr.write(f"jsearch: no posts match {text!r}{hint}\n")
+        raise typer.Exit(1)
+
+
+def _show(result, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
     else:
         from .render import render_result
 
         render_result(result)
+
+
+@app.command()
+def similar(
+    post_id: Annotated[str, typer.Argument(help="Id of a post (its path below the data folder).")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=1000, help="Posts to show.")] = 10,
+    as_json: JsonOpt = False,
+    data: DataOpt = Path("data"),
+    index: IndexOpt = Path("index"),
+) -> None:
+    """List the posts most similar to one post."""
+    with _engine(index, data) as engine:
+        result = engine.similar(post_id, limit=limit)
+    _show(result, as_json)
     if not result.total:
-        if not as_json:
-            sys.stderr.write(f"jsearch: no posts match {text!r}\n")
         raise typer.Exit(1)
 
 

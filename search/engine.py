@@ -15,7 +15,7 @@ import zlib
 from dataclasses import replace
 from pathlib import Path
 
-from . import evaluation, indexer, introspect, store, syntax
+from . import evaluation, indexer, introspect, navigation, store, syntax
 from .errors import IndexDamagedError, QueryError, UnknownPostError
 from .evaluation import Report
 from .introspect import Explanation
@@ -25,6 +25,8 @@ from .synonyms import Synonyms
 
 #: Largest page of results one search may return.
 MAX_LIMIT = 1000
+
+SORTS = ("relevance", "date", "-date")
 
 
 class Engine:
@@ -46,6 +48,7 @@ class Engine:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: list = []
+        self._facet_cache: dict = {}
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -151,36 +154,83 @@ class Engine:
         offset: int = 0,
         require_all: bool = False,
         synonyms: bool = True,
+        sort: str = "relevance",
+        facets: bool = False,
+        suggest: bool = True,
         passages: int = 3,
     ) -> SearchResult:
-        """Run ``query`` and return one page of hits, best first."""
+        """Run ``query`` and return one page of hits.
+
+        ``sort`` is ``relevance`` (best first), ``date`` (oldest first) or
+        ``-date`` (newest first; posts without a date come last).  With
+        ``facets`` the result counts tags and categories over all hits.
+        When nothing matches and ``suggest`` is set, the result may carry a
+        nearby query that would find something.
+        """
         started = time.perf_counter()
         if not 0 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit must be between 0 and {MAX_LIMIT}")
         if offset < 0:
             raise QueryError("offset must not be negative")
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
         tree = syntax.parse(query)
+        searcher = self._searcher()
         try:
-            searcher = self._searcher()
-            plan = Compiler(
-                searcher, self.settings, self._synonyms if synonyms else None, require_all
-            ).compile(tree)
-            allowed = self._cut(searcher, plan)
-            if allowed is not None and not allowed:
-                docs, total = [], 0
-            else:
-                results = searcher.search(plan.query, limit=offset + limit if limit else 1, filter=allowed)
-                total = len(results)
-                docs = (
-                    [(r.docnum, r.score, r.fields()) for r in results[offset : offset + limit]]
-                    if limit
-                    else []
-                )
-        except (OSError, EOFError, ValueError, KeyError) as exc:
+            compiler = Compiler(searcher, self.settings, self._synonyms if synonyms else None, require_all)
+            plan = compiler.compile(tree)
+            return self._run(searcher, plan, query, started, limit, offset, sort, facets, suggest, passages)
+        except (OSError, EOFError, KeyError, ValueError) as exc:
             raise IndexDamagedError(f"index in {self.index_dir} is damaged; {store.REMEDY}") from exc
-        hits = tuple(self._hit(fields, score, plan, passages) for _, score, fields in docs)
-        took = (time.perf_counter() - started) * 1000
-        return SearchResult(query=query, total=total, took_ms=took, hits=hits, offset=offset)
+
+    def _run(self, searcher, plan, query, started, limit, offset, sort, facets, suggest, passages, mask=None):
+        allowed = self._cut(searcher, plan)
+        kwargs = {}
+        if sort != "relevance":
+            kwargs = {"sortedby": "date", "reverse": sort == "-date"}
+        if allowed is not None and not allowed:
+            docs, total, matched = [], 0, set()
+        else:
+            results = searcher.search(
+                plan.query, limit=offset + limit or 1, filter=allowed, mask=mask, **kwargs
+            )
+            matched = results.docs() if facets else set()
+            total = len(results)
+            page = results[offset : offset + limit] if limit else []
+            # with a date sort Whoosh reports the sort key as the score
+            docs = [(r.score if sort == "relevance" else 0.0, r.fields()) for r in page]
+        hits = tuple(self._hit(fields, score or 0.0, plan, passages) for score, fields in docs)
+        suggestion = None
+        if not total and suggest and plan.units:
+            suggestion = navigation.suggest(
+                searcher, plan, query, lambda q: self.search(q, limit=1, passages=0, suggest=False).total > 0
+            )
+        return SearchResult(
+            query=query,
+            total=total,
+            took_ms=(time.perf_counter() - started) * 1000,
+            hits=hits,
+            offset=offset,
+            facets=navigation.facet_counts(searcher, matched, self._facet_cache) if facets else None,
+            suggestion=suggestion,
+        )
+
+    def similar(self, post_id: str, *, limit: int = 10, passages: int = 1) -> SearchResult:
+        """Posts most like ``post_id``, by its most distinctive terms."""
+        started = time.perf_counter()
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=post_id)
+        if docnum is None:
+            raise UnknownPostError(f"no post with id {post_id!r} in the index")
+        fields = searcher.stored_fields(docnum)
+        text = zlib.decompress(fields["doc"]["body"]).decode("utf-8")
+        terms = navigation.key_terms(searcher, docnum, f"{fields['doc']['title']}\n\n{text}")
+        if not terms:
+            return SearchResult(query=post_id, total=0, took_ms=0.0, hits=())
+        plan = navigation.similar_plan(terms)
+        return self._run(
+            searcher, plan, post_id, started, limit, 0, "relevance", False, False, passages, mask={docnum}
+        )
 
     def _cut(self, searcher, plan: Plan):
         """Doc numbers that match enough units of a long query, or None."""

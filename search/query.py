@@ -45,6 +45,7 @@ class Unit:
     reading: tuple[str, ...] = ()  # katakana reading, then its indexed pieces
     synonyms: tuple[tuple[str, ...], ...] = ()
     field: str | None = None  # restrict to one field (title:)
+    substring_only: bool = False  # no word matches: bigrams must be a substring
 
     @property
     def phrase(self) -> bool:
@@ -160,14 +161,16 @@ def unit_query(unit: Unit, s: Settings) -> wq.Query:
     elif unit.parts:
         subs.append(wq.Term("parts", unit.parts[0], boost=s.parts_boost))
     if unit.grams:
-        # every bigram of the unit in the post: a cheap near-substring test
-        # (no positions are indexed for bigrams); highlighting confirms it
         grams = list(dict.fromkeys(unit.grams))
-        subs.append(
-            wq.Term("ngram", grams[0], boost=s.ngram_boost)
-            if len(grams) == 1
-            else wq.And([wq.Term("ngram", g) for g in grams], boost=s.ngram_boost)
-        )
+        if len(grams) == 1:
+            subs.append(wq.Term("ngram", grams[0], boost=s.ngram_boost))
+        elif unit.substring_only:
+            # the unit's words occur nowhere: only an exact substring counts
+            subs.append(wq.Phrase("ngram", list(unit.grams), boost=s.ngram_boost))
+        else:
+            # every bigram somewhere in the post: a cheap near-substring test
+            # that finds what segmentation hides; highlighting confirms it
+            subs.append(wq.And([wq.Term("ngram", g) for g in grams], boost=s.ngram_boost))
     if unit.reading:
         subs.append(_seq_query("reading", unit.reading, s.reading_boost))
     for syn in unit.synonyms:
@@ -296,7 +299,9 @@ class Compiler:
 
     def _field(self, node: syntax.FieldQuery) -> wq.Query:
         if node.name in ("tag", "category"):
-            return wq.Term(node.name, fold(node.value).strip())
+            wanted = fold(node.value).strip()
+            values = [v for v in self._values(node.name) if fold(v) == wanted]
+            return wq.Or([wq.Term(node.name, v) for v in values]) if values else wq.NullQuery
         units = [_unit(node.value, None)] if node.phrase else analyse_units(node.value, None)
         qs = []
         for u in units:
@@ -307,6 +312,10 @@ class Compiler:
             return wq.NullQuery
         return wq.And(qs)
 
+    def _values(self, fieldname: str) -> list[str]:
+        reader = self.searcher.reader()
+        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(fieldname)]
+
     # --- units -----------------------------------------------------------
 
     def _text_units(self, text: str) -> list[Unit]:
@@ -314,13 +323,24 @@ class Compiler:
         for unit in analyse_units(text, self.synonyms):
             if unit.reading:
                 unit = replace(unit, reading=segment_reading(unit.reading[0], self._has_reading))
-            if unit.phrase and not unit.reading and not self._matches(unit_query(unit, self.s)):
-                units.extend(_relax(unit, self.synonyms))
-            else:
-                units.append(unit)
+            units.extend(self._checked(unit))
         for u in units:
             self._register(u)
         return units
+
+    def _checked(self, unit: Unit, relax: bool = True) -> list[Unit]:
+        """Mark a unit whose words occur nowhere as substring-only, and
+        relax a phrase that occurs nowhere, even as a substring, to its
+        tokens."""
+        if self._matches(unit_query(replace(unit, grams=()), self.s)):
+            return [unit]
+        exact = replace(unit, substring_only=True)
+        if not unit.phrase or not relax or unit.reading or self._matches(unit_query(exact, self.s)):
+            return [exact]
+        out = []
+        for part in _relax(unit, self.synonyms):
+            out.extend(self._checked(part, relax=False))
+        return out
 
     def _register(self, unit: Unit) -> Unit:
         self.unit_count += 1 + len(unit.synonyms)
@@ -340,10 +360,7 @@ class Compiler:
 
 def _relax(unit: Unit, synonyms: Synonyms | None) -> list[Unit]:
     """A phrase unit that occurs nowhere, split into one unit per token."""
-    out = []
-    for alts in unit.terms:
-        out.append(Unit(alts[0], (alts,), (alts[0],), ()))
-    return out
+    return [Unit(alts[0], (alts,), (alts[0],), tuple(analysis.bigrams(alts[0]))) for alts in unit.terms]
 
 
 def _date_query(node: syntax.DateRange) -> wq.Query:

@@ -22,6 +22,8 @@ def passage_text(p: Passage) -> Text:
 
 def render_result(result: SearchResult, console: Console | None = None) -> None:
     console = console or Console(highlight=False, soft_wrap=False)
+    if result.facets:
+        render_facets(result.facets, console)
     if not result.hits:
         return
     first = result.offset + 1
@@ -48,3 +50,16 @@ def render_result(result: SearchResult, console: Console | None = None) -> None:
             line.append_text(passage_text(p))
             console.print(line)
         console.print()
+
+
+def render_facets(facets: dict[str, dict[str, int]], console: Console) -> None:
+    from rich.table import Table
+
+    for name, counts in facets.items():
+        if not counts:
+            continue
+        table = Table(name, "posts", box=None, pad_edge=False)
+        for value, n in list(counts.items())[:10]:
+            table.add_row(value, str(n))
+        console.print(table)
+    console.print()

@@ -7,7 +7,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from .analysis import CHAIN_VERSION, main_analyzer, ngram_analyzer, parts_analyzer, reading_analyzer
 
 #: Bump when fields or their analysis change; part of the fingerprint.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 #: Fields searched by free-text queries, with the chain that fills them.
 TEXT_FIELDS = ("title", "tags", "excerpt", "body", "parts", "reading", "ngram")
@@ -26,9 +26,10 @@ def build_schema() -> Schema:
         body=TEXT(analyzer=main, phrase=True),
         parts=TEXT(analyzer=parts_analyzer(), phrase=True),
         reading=TEXT(analyzer=reading_analyzer(), phrase=True),
-        ngram=TEXT(analyzer=ngram_analyzer(), phrase=False),
-        tag=KEYWORD(commas=True, lowercase=True),
-        category=KEYWORD(commas=True, lowercase=True),
+        ngram=TEXT(analyzer=ngram_analyzer(), phrase=True),
+        # exact values, for display in facets; filters match them folded
+        tag=KEYWORD(commas=True),
+        category=KEYWORD(commas=True),
         date=DATETIME(sortable=True),
         doc=STORED(),
     )

@@ -59,7 +59,10 @@ def test_killed_writer_never_breaks_the_index(tmp_path):
         baseline = e.search("液浸冷却", passages=0).total
     assert baseline >= 3
     rng = random.Random(7)
-    code = "import sys; from search import Engine; Engine(sys.argv[1], sys.argv[2]).update(rebuild=sys.argv[3] == '1')"
+    code = (
+        "import sys; from search import Engine; "
+        "Engine(sys.argv[1], sys.argv[2]).update(rebuild=sys.argv[3] == '1')"
+    )
     for round_ in range(6):
         if round_ % 2:  # incremental work: touch a third of the posts
             for p in sorted(data.glob("*.md"))[round_::3]:

@@ -1,0 +1,78 @@
+"""Result navigation beyond ranking: facet counts, "did you mean"
+suggestions and "more like this"."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from whoosh import query as wq
+
+from .query import Plan, Unit
+
+FACET_FIELDS = ("tag", "category")
+
+
+def facet_counts(searcher, docnums, cache: dict) -> dict[str, dict[str, int]]:
+    """Counts of tag and category values over ``docnums`` (all hits of a
+    query, not just one page), most frequent first."""
+    out = {}
+    for fieldname in FACET_FIELDS:
+        by_doc = _values_by_doc(searcher, fieldname, cache)
+        counts: Counter[str] = Counter()
+        for d in docnums:
+            counts.update(by_doc.get(d, ()))
+        out[fieldname] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
+def _values_by_doc(searcher, fieldname: str, cache: dict) -> dict[int, list[str]]:
+    """docnum → values of a keyword field, built once per searcher."""
+    key = (id(searcher.reader()), fieldname)
+    if key not in cache:
+        cache.clear() if len(cache) > 8 else None
+        reader = searcher.reader()
+        by_doc: dict[int, list[str]] = {}
+        for raw in reader.lexicon(fieldname):
+            value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            for d in reader.postings(fieldname, value).all_ids():
+                by_doc.setdefault(d, []).append(value)
+        cache[key] = by_doc
+    return cache[key]
+
+
+def suggest(searcher, plan: Plan, original: str, has_hits) -> str | None:
+    """A nearby query that finds something, or None.
+
+    Each unit whose words the index does not know is replaced by the
+    closest indexed spelling (edit distance on the body field's terms);
+    the result is offered only if it actually finds posts.
+    """
+    reader = searcher.reader()
+    corrector = searcher.corrector("body")
+    text = original
+    changed = False
+    for unit in plan.units:
+        if len(unit.terms) != 1:
+            continue
+        term = unit.terms[0][0]
+        if reader.doc_frequency("body", term) > 0:
+            continue
+        maxdist = 1 if len(term) <= 4 else 2
+        found = corrector.suggest(term, limit=1, maxdist=maxdist, prefix=0)
+        if found and unit.text in text:
+            text = text.replace(unit.text, found[0], 1)
+            changed = True
+    if changed and text != original and has_hits(text):
+        return text
+    return None
+
+
+def key_terms(searcher, docnum: int, text: str, count: int = 12) -> list[str]:
+    """The most distinctive body terms of one post (tf-idf)."""
+    return [t for t, _ in searcher.key_terms_from_text("body", text, numterms=count)]
+
+
+def similar_plan(terms: list[str]) -> Plan:
+    """A plan that ranks posts by the given key terms."""
+    units = [Unit(t, ((t,),)) for t in terms]
+    return Plan(wq.Or([wq.Term("body", t) for t in terms]), units)
