@@ -356,6 +356,13 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:
+        if os.environ.get("JSEARCH_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"jsearch: internal error: {exc.__class__.__name__}: {exc} (set JSEARCH_DEBUG=1 for details)\n"
+        )
+        sys.exit(4)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,16 @@ def heading_at(sections: tuple[Section, ...] | list[Section], offset: int) -> st
     return heading
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML that leaves timestamps as strings: ``parse_date`` reads
+    them, so an impossible date (2025-02-30) does not sink the post."""
+
+
+_FrontMatterLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$\r?\n?", re.S | re.M)
 
 
@@ -80,6 +90,8 @@ def read_post(path: Path, root: Path) -> Post:
 def parse_post(raw: bytes | str, post_id: str) -> Post:
     """Parse the bytes (or text) of a post file."""
     text = _decode(raw, post_id) if isinstance(raw, bytes) else raw
+    if not text.strip("\ufeff \t\r\n"):
+        raise PostError(f"{post_id}: empty file")
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     meta, body_md = _split_front_matter(text, post_id)
     body, sections = markdown_to_text(body_md)
@@ -110,8 +122,8 @@ def _split_front_matter(text: str, post_id: str) -> tuple[dict, str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as exc:
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
         raise PostError(f"{post_id}: front matter is not valid YAML{where}") from exc

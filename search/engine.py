@@ -105,8 +105,8 @@ class Engine:
                 if current.up_to_date():
                     return current
                 fresh = current.refresh()
-            except Exception as exc:
-                raise IndexDamagedError(f"index in {self.index_dir} is damaged; {store.REMEDY}") from exc
+            except store.DAMAGE_ERRORS as exc:
+                raise store.damaged(self.index_dir, exc) from exc
             if fresh is not current:
                 self._track(fresh, current)
             local.searcher = fresh
@@ -122,7 +122,10 @@ class Engine:
             ix = store.open_generation(self.index_dir, manifest["active"])
         from whoosh import scoring
 
-        searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        try:
+            searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        except store.DAMAGE_ERRORS as exc:
+            raise store.damaged(self.index_dir, exc) from exc
         self._track(searcher, current)
         local.searcher = searcher
         local.generation = manifest["active"]
@@ -180,8 +183,8 @@ class Engine:
             compiler = Compiler(searcher, self.settings, self._synonyms if synonyms else None, require_all)
             plan = compiler.compile(tree)
             return self._run(searcher, plan, query, started, limit, offset, sort, facets, suggest, passages)
-        except (OSError, EOFError, KeyError, ValueError) as exc:
-            raise IndexDamagedError(f"index in {self.index_dir} is damaged; {store.REMEDY}") from exc
+        except store.DAMAGE_ERRORS as exc:
+            raise store.damaged(self.index_dir, exc) from exc
 
     def _run(self, searcher, plan, query, started, limit, offset, sort, facets, suggest, passages, mask=None):
         allowed = self._cut(searcher, plan)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import store
 from .documents import Post, iter_post_files, parse_post
-from .errors import DataDirError, IndexDamagedError, PostError, SearchIndexError
+from .errors import DataDirError, IndexDamagedError, PostError
 from .models import Skipped, UpdateReport
 from .schema import build_schema, fingerprint
 
@@ -105,9 +105,20 @@ def update(
             if reason:
                 report = _build(index_dir, data_dir, progress, procs)
                 return _finish(report, started, rebuilt=True, reason=reason)
-            return _finish(_incremental(index_dir, data_dir, progress), started)
+            try:
+                return _finish(_incremental(index_dir, data_dir, progress), started)
+            except store.DAMAGE_ERRORS as exc:
+                if isinstance(exc, OSError) and _is_write_error(exc):
+                    raise
+                raise store.damaged(index_dir, exc) from exc
         except OSError as exc:
             raise store.write_error(exc, index_dir) from exc
+
+
+def _is_write_error(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EACCES, errno.EPERM, errno.EROFS, errno.EDQUOT)
 
 
 def _finish(report: UpdateReport, started: float, **changes) -> UpdateReport:
@@ -117,21 +128,21 @@ def _finish(report: UpdateReport, started: float, **changes) -> UpdateReport:
 
 
 def _rebuild_reason(index_dir: Path, rebuild: bool) -> str:
+    """Why the next update must be a full build ("" for incremental).
+
+    A damaged index is an error, not a silent rebuild: damage can mean a
+    failing disk, and the user should know (the remedy is ``--rebuild``).
+    """
     if rebuild:
         return "rebuild requested"
-    try:
-        manifest = store.read_manifest(index_dir)
-    except IndexDamagedError:
-        return "the index manifest was damaged"
+    manifest = store.read_manifest(index_dir)
     if manifest is None:
+        problem = store.describe_missing(index_dir)
+        if isinstance(problem, IndexDamagedError):
+            raise problem
         return "no index yet"
     if manifest.get("fingerprint") != fingerprint():
         return "the index was built with a different analysis, schema or dictionary"
-    try:
-        ix = store.open_generation(index_dir, manifest["active"])
-        ix.close()
-    except SearchIndexError:
-        return "the index was damaged"
     return ""
 
 
@@ -205,10 +216,9 @@ def _build(index_dir: Path, data_dir: Path, progress: Progress | None, procs: in
 
 
 def _incremental(index_dir: Path, data_dir: Path, progress: Progress | None) -> UpdateReport:
-    from whoosh.filedb.filestore import FileStorage
 
     manifest = store.read_manifest(index_dir)
-    ix = FileStorage(str(index_dir)).open_index(indexname=manifest["active"])
+    ix = store.open_generation(index_dir, manifest["active"], readonly=False)
     try:
         known = indexed_states(ix)
         files = scan(data_dir)
@@ -268,6 +278,8 @@ def is_stale(index_dir: Path, data_dir: Path) -> bool:
     ix = store.open_generation(index_dir, manifest["active"])
     try:
         known = indexed_states(ix)
+    except store.DAMAGE_ERRORS as exc:
+        raise store.damaged(index_dir, exc) from exc
     finally:
         ix.close()
     files = scan(data_dir)

@@ -16,7 +16,10 @@ import errno
 import fcntl
 import json
 import os
+import pickle
+import struct
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +29,19 @@ from .errors import (
     IndexLockedError,
     IndexMissingError,
     IndexWriteError,
+)
+
+#: What reading a damaged Whoosh index raises (truncated or missing files,
+#: corrupt pickles or compressed records).
+DAMAGE_ERRORS = (
+    OSError,
+    EOFError,
+    KeyError,
+    ValueError,
+    IndexError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
 )
 
 MANIFEST = "jsearch.json"
@@ -77,19 +93,22 @@ def describe_missing(index_dir: Path) -> Exception:
     return IndexMissingError(f"no index in {index_dir}; run `jsearch index` to build it")
 
 
-def open_generation(index_dir: Path, name: str):
-    """Open one Whoosh generation for reading."""
+def open_generation(index_dir: Path, name: str, readonly: bool = True):
+    """Open one Whoosh generation."""
     from whoosh import index as windex
     from whoosh.filedb.filestore import FileStorage
 
     try:
-        return FileStorage(str(index_dir), readonly=True).open_index(indexname=name)
+        return FileStorage(str(index_dir), readonly=readonly).open_index(indexname=name)
     except windex.EmptyIndexError as exc:
         raise IndexDamagedError(f"index generation {name} in {index_dir} is missing; {REMEDY}") from exc
-    except Exception as exc:  # Whoosh raises many kinds for damaged files
-        raise IndexDamagedError(
-            f"index in {index_dir} is damaged ({exc.__class__.__name__}); {REMEDY}"
-        ) from exc
+    except DAMAGE_ERRORS as exc:
+        raise damaged(index_dir, exc) from exc
+
+
+def damaged(index_dir: Path, exc: BaseException) -> IndexDamagedError:
+    """The error for an index whose files cannot be read."""
+    return IndexDamagedError(f"index in {index_dir} is damaged ({exc.__class__.__name__}); {REMEDY}")
 
 
 @contextmanager

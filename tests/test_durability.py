@@ -119,3 +119,59 @@ def test_readers_see_old_or_new_state_while_a_writer_commits(tmp_path, data_copy
                 t.join()
     assert errors == []
     assert seen <= {old, new} and seen
+
+
+def test_load_eight_threads_two_thousand_queries_during_updates(tmp_path, data_copy):
+    """Every result set is what a single-threaded run returns for the old
+    or the new state of the posts."""
+    queries = ["液浸冷却", "NVIDIA", "電力 -液浸冷却", "tag:NVIDIA", '"データセンター"', "AI OR 空冷", "空冷"]
+    post = data_copy / "000_b8fa68eb6a450baa.md"
+    original = post.read_text("utf-8")
+    changed = original.replace("液浸冷却", "空冷")
+    index = tmp_path / "ix"
+
+    def snapshot(engine):
+        return {q: tuple(h.id for h in engine.search(q, passages=0).hits) for q in queries}
+
+    with Engine(index_dir=index, data_dir=data_copy) as e:
+        e.update()
+        old = snapshot(e)
+        post.write_text(changed, "utf-8")
+        e.update()
+        new = snapshot(e)
+        assert old != new
+        errors, wrong = [], []
+        stop = threading.Event()
+
+        def reader(seed):
+            rng = random.Random(seed)
+            for _ in range(250):
+                q = rng.choice(queries)
+                try:
+                    got = tuple(h.id for h in e.search(q, passages=rng.choice([0, 1])).hits)
+                except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                    errors.append(exc)
+                    continue
+                if got not in (old[q], new[q]):
+                    wrong.append((q, got))
+
+        def writer():
+            with Engine(index_dir=index, data_dir=data_copy) as w:
+                i = 0
+                while not stop.is_set():
+                    post.write_text(original if i % 2 == 0 else changed, "utf-8")
+                    os.utime(post, ns=(time.time_ns(), time.time_ns() + i))
+                    w.update()
+                    i += 1
+
+        threads = [threading.Thread(target=reader, args=(n,)) for n in range(8)]
+        writer_thread = threading.Thread(target=writer)
+        writer_thread.start()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stop.set()
+        writer_thread.join()
+    assert errors == []
+    assert wrong == []
