@@ -139,8 +139,9 @@ class SudachiTokenizer(Tokenizer):
         tokenize: bool = True,
         **kwargs,
     ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for pos, morph in enumerate(morphs_for(value), start_pos):
-            t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+            # one Token object is reused, as Whoosh's own tokenizers do
             t.text = morph.surface
             t.morph = morph
             t.boost = 1.0

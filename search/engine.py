@@ -71,7 +71,7 @@ class Engine:
 
     # --- indexing ----------------------------------------------------------
 
-    def update(self, *, rebuild: bool = False, progress=None, procs: int = 1) -> UpdateReport:
+    def update(self, *, rebuild: bool = False, progress=None, procs: int = 0) -> UpdateReport:
         """Bring the index up to date with the data directory (incremental
         unless the index is missing, outdated or ``rebuild`` is set)."""
         return indexer.update(

@@ -23,6 +23,9 @@ from .errors import DataDirError, IndexDamagedError, PostError
 from .models import Skipped, UpdateReport
 from .schema import build_schema, fingerprint
 
+#: Full builds of at least this many posts use several processes.
+PARALLEL_MIN_POSTS = 200
+
 #: ``progress(done, total)`` is called as posts are analysed.
 Progress = Callable[[int, int], None]
 
@@ -93,9 +96,12 @@ def update(
     rebuild: bool = False,
     progress: Progress | None = None,
     lock_timeout: float = 10.0,
-    procs: int = 1,
+    procs: int = 0,
 ) -> UpdateReport:
-    """Bring the index in ``index_dir`` up to date with ``data_dir``."""
+    """Bring the index in ``index_dir`` up to date with ``data_dir``.
+
+    ``procs`` is the number of processes for a full build (0: automatic).
+    """
     started = time.perf_counter()
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist")
@@ -190,9 +196,14 @@ def _build(index_dir: Path, data_dir: Path, progress: Progress | None, procs: in
     ix = storage.create_index(build_schema(), indexname=name)
     files = scan(data_dir)
     added, skipped = [], []
-    writer = (
-        ix.writer(limitmb=256, procs=procs, multisegment=procs > 1) if procs > 1 else ix.writer(limitmb=256)
-    )
+    if procs == 0:  # automatic: several cores for corpora worth the start-up cost
+        procs = min(os.cpu_count() or 1, 4) if len(files) >= PARALLEL_MIN_POSTS else 1
+    if procs > 1:
+        # Whoosh's multi-process writer: posts are analysed in worker
+        # processes (each with its own Sudachi), one segment per worker
+        writer = ix.writer(limitmb=256, procs=procs, multisegment=True, batchsize=50)
+    else:
+        writer = ix.writer(limitmb=256)
     try:
         for done, (post_id, (path, _)) in enumerate(files.items(), 1):
             try:
