@@ -194,11 +194,10 @@ class Engine:
         if allowed is not None and not allowed:
             docs, total, matched = [], 0, set()
         else:
-            results = searcher.search(
-                plan.query, limit=offset + limit or 1, filter=allowed, mask=mask, **kwargs
-            )
-            matched = results.docs() if facets else set()
+            # scoring every match costs less than a top-k pass plus a count
+            results = searcher.search(plan.query, limit=None, filter=allowed, mask=mask, **kwargs)
             total = len(results)
+            matched = {r.docnum for r in results} if facets else set()
             page = results[offset : offset + limit] if limit else []
             # with a date sort Whoosh reports the sort key as the score
             docs = [(r.score if sort == "relevance" else 0.0, r.fields()) for r in page]

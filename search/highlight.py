@@ -3,7 +3,8 @@
 The body is cut into readable passages (paragraphs, or runs of whole
 sentences of roughly 80–200 characters).  Passages are pre-selected with a
 cheap string probe, and only the few candidates are analysed with Sudachi,
-so highlighting costs a few short analyses per hit instead of a pass over
+so highlighting costs a few short analyses per hit (one more than the
+passages shown) instead of a pass over
 the whole post.  Spans are computed on the original passage text from the
 analyser's character offsets, so they stay exact whatever normalisation
 did.
@@ -21,7 +22,6 @@ from .query import Unit
 
 MIN_CHARS = 80
 MAX_CHARS = 200
-CANDIDATES = 4
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\. )")
 _TRAILING_KANA = re.compile(r"[\u3041-\u309fー]+$")
@@ -146,9 +146,10 @@ def best_passages(
     spans = split_passages(body)
     keys = _keys(units)
     probes = []
+    folded_body = fold(body) if keys else ""  # length-preserving: slices line up
     if keys:
         for idx, (a, b) in enumerate(spans):
-            folded = fold(body[a:b])
+            folded = folded_body[a:b]
             hits = sum(1 for k in keys if k in folded)
             if hits:
                 probes.append((-hits, idx))
@@ -158,7 +159,7 @@ def best_passages(
     probes.sort()
     scored = []
     seen_texts: set[str] = set()
-    for _, idx in probes[: max(CANDIDATES + 2, 40 if any(u.reading for u in units) else 0)]:
+    for _, idx in probes[: max(count + 1, 40 if any(u.reading for u in units) else 0)]:
         a, b = spans[idx]
         text = body[a:b]
         if text in seen_texts:
@@ -168,7 +169,7 @@ def best_passages(
         if highlights:
             score = len(matched) + 0.1 * min(len(highlights), 5)
             scored.append((-score, idx, text, highlights))
-        if len(scored) >= CANDIDATES:
+        if len(scored) > count:
             break
     scored.sort()
     passages = [

@@ -44,7 +44,8 @@ def suggest(searcher, plan: Plan, original: str, has_hits) -> str | None:
     """A nearby query that finds something, or None.
 
     Each unit whose words the index does not know is replaced by the
-    closest indexed spelling (edit distance on the body field's terms);
+    closest indexed spelling (edit distance on the body field's terms that
+    share its first character, which keeps the lexicon scan short);
     the result is offered only if it actually finds posts.
     """
     reader = searcher.reader()
@@ -58,7 +59,7 @@ def suggest(searcher, plan: Plan, original: str, has_hits) -> str | None:
         if reader.doc_frequency("body", term) > 0:
             continue
         maxdist = 1 if len(term) <= 4 else 2
-        found = corrector.suggest(term, limit=1, maxdist=maxdist, prefix=0)
+        found = corrector.suggest(term, limit=1, maxdist=maxdist, prefix=1)
         if found and unit.text in text:
             text = text.replace(unit.text, found[0], 1)
             changed = True
