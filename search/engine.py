@@ -14,14 +14,20 @@ import time
 import zlib
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import evaluation, indexer, introspect, navigation, store, syntax
+from . import store, syntax
 from .errors import IndexDamagedError, QueryError, UnknownPostError
-from .evaluation import Report
-from .introspect import Explanation
 from .models import Hit, SearchResult, Settings, TermInfo, UpdateReport
 from .query import Compiler, Plan
 from .synonyms import Synonyms
+
+if TYPE_CHECKING:
+    from .evaluation import Report
+    from .introspect import Explanation
+
+# indexer, introspect, evaluation and navigation are imported where used,
+# so that a plain query starts quickly
 
 #: Largest page of results one search may return.
 MAX_LIMIT = 1000
@@ -74,6 +80,8 @@ class Engine:
     def update(self, *, rebuild: bool = False, progress=None, procs: int = 0) -> UpdateReport:
         """Bring the index up to date with the data directory (incremental
         unless the index is missing, outdated or ``rebuild`` is set)."""
+        from . import indexer
+
         return indexer.update(
             self.index_dir,
             self.data_dir,
@@ -86,7 +94,12 @@ class Engine:
     def is_stale(self) -> bool:
         """True when the data directory changed since the last update
         (compares file sizes and mtimes only; no hashing)."""
-        return indexer.is_stale(self.index_dir, self.data_dir)
+        from . import indexer
+
+        manifest = store.read_manifest(self.index_dir)
+        if manifest is None or manifest.get("fingerprint") != indexer.fingerprint():
+            return True
+        return indexer.is_stale(self.index_dir, self.data_dir, self._searcher().reader())
 
     def exists(self) -> bool:
         """True when there is a jsearch index in ``index_dir``."""
@@ -187,6 +200,8 @@ class Engine:
             raise store.damaged(self.index_dir, exc) from exc
 
     def _run(self, searcher, plan, query, started, limit, offset, sort, facets, suggest, passages, mask=None):
+        from . import navigation
+
         allowed = self._cut(searcher, plan)
         kwargs = {}
         if sort != "relevance":
@@ -224,6 +239,8 @@ class Engine:
         docnum = searcher.document_number(id=post_id)
         if docnum is None:
             raise UnknownPostError(f"no post with id {post_id!r} in the index")
+        from . import navigation
+
         fields = searcher.stored_fields(docnum)
         text = zlib.decompress(fields["doc"]["body"]).decode("utf-8")
         terms = navigation.key_terms(searcher, docnum, f"{fields['doc']['title']}\n\n{text}")
@@ -279,16 +296,22 @@ class Engine:
 
     def analyze(self, text: str, field: str | None = None) -> list[TermInfo]:
         """The terms each field's chain emits for ``text`` (``jsearch analyze``)."""
+        from . import introspect
+
         return introspect.analyze(text, field)
 
     def explain(self, query: str, *, post_id: str | None = None, synonyms: bool = True) -> Explanation:
         """How ``query`` is parsed and expanded, and (with ``post_id``) what
         each unit contributes to that post's score."""
+        from . import introspect
+
         plan = self.plan(query, synonyms=synonyms)
         return introspect.explain(self._searcher(), plan, self.settings, post_id)
 
     def evaluate(self, queries_path: str | os.PathLike, *, limit: int = 10) -> Report:
         """Relevance figures for a judged query set (``jsearch eval``)."""
+        from . import evaluation
+
         queries = evaluation.load(queries_path)
 
         def run(q: str) -> list[str]:

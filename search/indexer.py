@@ -81,11 +81,15 @@ _ZERO = timedelta(0)
 
 def indexed_states(ix) -> dict[str, FileState]:
     """Every indexed post id with the file state it was indexed from."""
-    states = {}
     with ix.reader() as reader:
-        for fields in reader.all_stored_fields():
-            size, mtime_ns, dig = fields["doc"]["state"]
-            states[fields["id"]] = FileState(size, mtime_ns, dig)
+        return reader_states(reader)
+
+
+def reader_states(reader) -> dict[str, FileState]:
+    states = {}
+    for fields in reader.all_stored_fields():
+        size, mtime_ns, dig = fields["doc"]["state"]
+        states[fields["id"]] = FileState(size, mtime_ns, dig)
     return states
 
 
@@ -281,18 +285,23 @@ def _incremental(index_dir: Path, data_dir: Path, progress: Progress | None) -> 
         ix.close()
 
 
-def is_stale(index_dir: Path, data_dir: Path) -> bool:
-    """Cheap check (stat only, no hashing) whether ``update`` has work."""
+def is_stale(index_dir: Path, data_dir: Path, reader=None) -> bool:
+    """Cheap check (stat only, no hashing) whether ``update`` has work;
+    ``reader`` may be an open reader of the active generation."""
     manifest = store.read_manifest(index_dir)
     if manifest is None or manifest.get("fingerprint") != fingerprint():
         return True
-    ix = store.open_generation(index_dir, manifest["active"])
     try:
-        known = indexed_states(ix)
+        if reader is not None:
+            known = reader_states(reader)
+        else:
+            ix = store.open_generation(index_dir, manifest["active"])
+            try:
+                known = indexed_states(ix)
+            finally:
+                ix.close()
     except store.DAMAGE_ERRORS as exc:
         raise store.damaged(index_dir, exc) from exc
-    finally:
-        ix.close()
     files = scan(data_dir)
     if set(files) != set(known):
         return True
