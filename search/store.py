@@ -111,6 +111,39 @@ def damaged(index_dir: Path, exc: BaseException) -> IndexDamagedError:
     return IndexDamagedError(f"index in {index_dir} is damaged ({exc.__class__.__name__}); {REMEDY}")
 
 
+# Lock descriptors held by this process.  A child forked while one is held
+# (Whoosh's multi-process writer forks) closes its copy, so that a writer
+# killed mid-build does not leave its lock held by orphaned workers, and
+# asks to be killed with its parent.
+_held_locks: set[int] = set()
+
+
+def _after_fork_in_child() -> None:
+    for fd in list(_held_locks):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if _held_locks:
+        _die_with_parent()
+    _held_locks.clear()
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @contextmanager
 def writer_lock(index_dir: Path, timeout: float = 10.0) -> Iterator[None]:
     """Hold the index's single-writer lock, waiting up to ``timeout`` s."""
@@ -136,8 +169,10 @@ def writer_lock(index_dir: Path, timeout: float = 10.0) -> Iterator[None]:
             os.write(fd, str(os.getpid()).encode())
         except OSError:
             pass
+        _held_locks.add(fd)
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)  # closing releases the lock
 
 
