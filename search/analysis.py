@@ -31,6 +31,8 @@ STOP_TAGS: frozenset[str] = frozenset({"助詞", "助動詞", "補助記号", "�
 #: verbs and formal nouns), written in Sudachi's normalised form.
 STOP_WORDS: frozenset[str] = frozenset(
     {"為る", "居る", "有る", "成る", "事", "物", "為", "様", "其の", "此の", "其れ", "此れ", "所"}
+    # verbs that state what the asker wants rather than what they want it for
+    | {"知る", "要る", "思う", "分かる", "出来る", "欲しい", "方法", "仕方", "遣り方"}
 )
 
 _cache = threading.local()
@@ -232,6 +234,63 @@ class NormalizedFormFilter(Filter):
                     yield t
 
 
+class KatakanaStemFilter(Filter):
+    """Drops a final long vowel mark from katakana words of ``min_length``
+    characters or more (メモリー → メモリ, as Kuromoji does): Sudachi
+    unifies サーバ/サーバー but not every such pair."""
+
+    def __init__(self, min_length: int = 4) -> None:
+        self.min_length = min_length
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        n = self.min_length
+        for t in tokens:
+            text = t.text
+            if len(text) >= n and text[-1] == "ー" and _is_katakana(text):
+                t.text = text.rstrip("ー") or text
+            yield t
+
+
+def _is_katakana(text: str) -> bool:
+    return all("\u30a0" <= c <= "\u30ff" for c in text)
+
+
+_GODAN_STEM = dict(zip("くぐすつぬぶむるう", "きぎしちにびみりい", strict=True))
+
+
+def verb_stem(morph: Morph) -> str:
+    """The continuative stem of a verb (割り当てる → 割り当て, 書き込む →
+    書き込み), which Japanese uses as a noun; "" for other words."""
+    pos = morph.pos
+    if not pos or pos[0] != "動詞" or len(pos) < 3:
+        return ""
+    base = morph.normalized
+    if pos[2].startswith(("下一段", "上一段")) and base.endswith("る"):
+        stem = base[:-1]
+    elif pos[2].startswith("五段") and base[-1:] in _GODAN_STEM:
+        stem = base[:-1] + _GODAN_STEM[base[-1]]
+    else:
+        return ""
+    return stem.lower() if len(stem) >= 2 else ""
+
+
+class VerbStemFilter(Filter):
+    """Also emits a verb's continuative stem at its position, so that the
+    noun 割り当て and the verb 割り当てる find each other.  The extra token
+    carries ``variant = True``."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            yield t
+            if getattr(t, "variant", False):
+                continue
+            stem = verb_stem(t.morph)
+            if stem and stem != t.text:
+                t.text = stem
+                t.variant = True
+                yield t
+
+
 class ReadingFilter(Filter):
     """Replaces the text with the katakana reading of the token, so that a
     query typed in kana can find text written in kanji."""
@@ -316,13 +375,26 @@ def bigrams(text: str) -> list[str]:
 
 def main_analyzer(stoptags: frozenset[str] | None = None) -> Composable:
     """Long units, normalised and lower-cased: the primary search field."""
-    return SudachiTokenizer() | PosStopFilter(stoptags) | NormalizedFormFilter()
+    return (
+        SudachiTokenizer()
+        | PosStopFilter(stoptags)
+        | NormalizedFormFilter()
+        | VerbStemFilter()
+        | KatakanaStemFilter()
+    )
 
 
 def parts_analyzer(stoptags: frozenset[str] | None = None) -> Composable:
     """Short units inside the long units, normalised: finds compounds by
     their parts (データ finds データセンター)."""
-    return SudachiTokenizer() | PosStopFilter(stoptags) | ShortUnitFilter() | NormalizedFormFilter()
+    return (
+        SudachiTokenizer()
+        | PosStopFilter(stoptags)
+        | ShortUnitFilter()
+        | NormalizedFormFilter()
+        | VerbStemFilter()
+        | KatakanaStemFilter()
+    )
 
 
 def reading_analyzer(stoptags: frozenset[str] | None = None) -> Composable:
@@ -337,4 +409,4 @@ def ngram_analyzer() -> Composable:
 
 #: Names of the steps of each field's chain, recorded in the index
 #: fingerprint so that a change of chain forces a rebuild.
-CHAIN_VERSION = 1
+CHAIN_VERSION = 3

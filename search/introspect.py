@@ -14,8 +14,10 @@ from .query import Plan, Unit, unit_query
 
 #: Field name → (description, analyzer factory).
 CHAINS = {
-    "body": "SudachiTokenizer | PosStopFilter | NormalizedFormFilter (also title, tags, excerpt)",
-    "parts": "SudachiTokenizer | PosStopFilter | ShortUnitFilter | NormalizedFormFilter",
+    "body": "SudachiTokenizer | PosStopFilter | NormalizedFormFilter | VerbStemFilter | KatakanaStemFilter"
+    " (also title, tags, excerpt)",
+    "parts": "SudachiTokenizer | PosStopFilter | ShortUnitFilter | NormalizedFormFilter | VerbStemFilter"
+    " | KatakanaStemFilter",
     "reading": "SudachiTokenizer | PosStopFilter | ReadingFilter",
     "ngram": "BigramTokenizer",
 }

@@ -139,6 +139,7 @@ class Settings:
     ngram_boost: float = 0.3
     synonym_boost: float = 0.5
     variant_boost: float = 0.7
+    loose_boost: float = 0.3
     #: Fraction of a long query's units a post must match (see query.py).
     min_match_ratio: float = 0.5
     stoptags: tuple[str, ...] = field(default=())

@@ -46,6 +46,7 @@ class Unit:
     synonyms: tuple[tuple[str, ...], ...] = ()
     field: str | None = None  # restrict to one field (title:)
     substring_only: bool = False  # no word matches: bigrams must be a substring
+    loose: bool = False  # a compound typed as one word: its parts anywhere count a little
 
     @property
     def phrase(self) -> bool:
@@ -96,14 +97,14 @@ def analyse_units(text: str, synonyms: Synonyms | None) -> list[Unit]:
                 if run:
                     start, end = run[0].start, run[-1].end
                     piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
-                    units.append(_unit(piece, synonyms))
+                    units.append(_unit(piece, synonyms, loose=True))
                     run = []
             else:
                 run.append(m)
     return [u for u in units if u.terms or u.grams or u.reading]
 
 
-def _unit(text: str, synonyms: Synonyms | None, kana: bool = False) -> Unit:
+def _unit(text: str, synonyms: Synonyms | None, kana: bool = False, loose: bool = False) -> Unit:
     positions: dict[int, list[str]] = {}
     for t in analysis.main_analyzer()(text, positions=True, mode="query"):
         alts = positions.setdefault(t.pos, [])
@@ -125,7 +126,7 @@ def _unit(text: str, synonyms: Synonyms | None, kana: bool = False) -> Unit:
             if seq and not (len(seq) == 1 and seq[0] in own) and seq not in found:
                 found.append(seq)
         syns = tuple(found[:8])
-    return Unit(str(text), terms, parts, grams, reading, syns)
+    return Unit(str(text), terms, parts, grams, reading, syns, loose=loose)
 
 
 def _seq_query(fieldname: str, seq: tuple[str, ...], boost: float) -> wq.Query:
@@ -154,6 +155,10 @@ def unit_query(unit: Unit, s: Settings) -> wq.Query:
                 subs.extend(wq.Term(name, alt, boost=boost * s.variant_boost) for alt in unit.terms[0][1:])
             else:
                 subs.append(_seq_query(name, primary, boost))
+        if unit.loose and len(primary) > 1:
+            # all parts of the compound somewhere in the post, far below the
+            # compound itself (メモリ割り当て also finds メモリの割り当て)
+            subs.append(wq.And([wq.Term("body", t) for t in primary], boost=s.loose_boost))
     if unit.field:
         return wq.Or(subs) if len(subs) != 1 else subs[0]
     if unit.parts and (len(unit.parts) > 1 or not unit.terms or unit.parts[0] not in unit.terms[0]):

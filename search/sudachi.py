@@ -30,7 +30,7 @@ class Morph(NamedTuple):
     end: int
     normalized: str
     reading: str
-    pos: tuple[str, ...]
+    pos: tuple[str, ...]  # part of speech (two levels) and conjugation type
     synonyms: tuple[int, ...]
     parts: tuple[Morph, ...]  # short (mode A) units; empty when unsplittable
 
@@ -124,7 +124,11 @@ def _morph(m, base: int, parts: tuple[Morph, ...], text: str) -> Morph:
         end,
         m.normalized_form(),
         m.reading_form(),
-        tuple(m.part_of_speech()[:2]),
+        _pos(m.part_of_speech()),
         tuple(m.synonym_group_ids()),
         parts,
     )
+
+
+def _pos(full) -> tuple[str, ...]:
+    return (full[0], full[1], full[4]) if full[4] != "*" else (full[0], full[1])

@@ -131,7 +131,7 @@ def test_load_eight_threads_two_thousand_queries_during_updates(tmp_path, data_c
     index = tmp_path / "ix"
 
     def snapshot(engine):
-        return {q: tuple(h.id for h in engine.search(q, passages=0).hits) for q in queries}
+        return {q: frozenset(h.id for h in engine.search(q, passages=0).hits) for q in queries}
 
     with Engine(index_dir=index, data_dir=data_copy) as e:
         e.update()
@@ -148,7 +148,8 @@ def test_load_eight_threads_two_thousand_queries_during_updates(tmp_path, data_c
             for _ in range(250):
                 q = rng.choice(queries)
                 try:
-                    got = tuple(h.id for h in e.search(q, passages=rng.choice([0, 1])).hits)
+                    # sets: the order of near-ties may move as deleted posts are merged away
+                    got = frozenset(h.id for h in e.search(q, passages=rng.choice([0, 1])).hits)
                 except Exception as exc:  # noqa: BLE001 - any failure is the finding
                     errors.append(exc)
                     continue

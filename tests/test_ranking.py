@@ -1,0 +1,65 @@
+"""Ranking rules on small purpose-built corpora."""
+
+from pathlib import Path
+
+import pytest
+
+from search import Engine
+
+
+def corpus(root: Path, posts: dict[str, str]) -> Path:
+    root.mkdir()
+    for name, body in posts.items():
+        (root / name).write_text(f"---\ntitle: {name}\n---\n{body}\n", "utf-8")
+    return root
+
+
+@pytest.fixture()
+def small(tmp_path):
+    data = corpus(
+        tmp_path / "data",
+        {
+            "exact.md": "メモリ割り当ての仕組みを説明する。",
+            "apart.md": "メモリの動的な割り当てを行う関数。",
+            "one.md": "メモリを増設した。",
+            "other.md": "ディスクの割り当て。",
+            "kanji.md": "データセンターで液浸冷却を採用した。",
+        },
+    )
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        yield e
+
+
+def test_compound_first_then_its_parts_together_never_one_part(small):
+    ids = [h.id for h in small.search("メモリ割り当て").hits]
+    assert ids == ["exact.md", "apart.md"]
+
+
+def test_sentence_query_ranks_the_post_that_covers_it(small):
+    ids = [h.id for h in small.search("メモリを割り当てる方法を知りたい").hits]
+    assert ids[0] in {"exact.md", "apart.md"}
+    assert "other.md" not in ids[:2]
+
+
+def test_kana_reading_finds_kanji_below_exact(small):
+    result = small.search("えきしんれいきゃく")
+    assert [h.id for h in result.hits] == ["kanji.md"]
+    spans = [p.text[a:b] for h in result.hits for p in h.passages for a, b in p.highlights]
+    assert "液浸冷却" in "".join(spans)
+
+
+def test_parts_find_compounds(small):
+    assert {h.id for h in small.search("センター").hits} == {"kanji.md"}
+
+
+def test_synonyms_expand_and_can_be_turned_off(tmp_path):
+    data = corpus(tmp_path / "d", {"owner.md": "ファイルの所有者を変更する。", "x.md": "関係のない話。"})
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        assert [h.id for h in e.search("持ち主").hits] == ["owner.md"]
+        assert e.search("持ち主", synonyms=False).total == 0
+        # the user's own word outranks an expansion
+        (data / "own.md").write_text("---\ntitle: t\n---\nファイルの持ち主を変える。\n", "utf-8")
+        e.update()
+        assert [h.id for h in e.search("持ち主").hits] == ["own.md", "owner.md"]
