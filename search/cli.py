@@ -120,20 +120,7 @@ def query(
     if not text.strip():
         raise fail("empty query: give some words to search for", 2)
     with _engine(index, data) as engine:
-        if not engine.exists():
-            from .store import describe_missing
-
-            problem = describe_missing(index)
-            if isinstance(problem, IndexDamagedError):
-                raise problem  # a folder of someone else's files: do not write into it
-            if not data.is_dir():
-                raise fail(f"no index in {index} and no data directory {data} to build it from", 3)
-            report = _run_update(engine, rebuild=False, quiet=quiet or as_json)
-            _note_skipped(report, quiet or as_json)
-        elif not no_refresh and data.is_dir() and engine.is_stale():
-            report = _run_update(engine, rebuild=False, quiet=quiet or as_json)
-            if not (quiet or as_json):
-                sys.stderr.write(_summary(report) + "\n")
+        _ensure_index(engine, refresh=not no_refresh, quiet=quiet or as_json)
         result = engine.search(
             text,
             limit=limit,
@@ -170,10 +157,29 @@ def similar(
 ) -> None:
     """List the posts most similar to one post."""
     with _engine(index, data) as engine:
+        _ensure_index(engine, refresh=True, quiet=as_json)
         result = engine.similar(post_id, limit=limit)
     _show(result, as_json)
     if not result.total:
         raise typer.Exit(1)
+
+
+def _ensure_index(engine, *, refresh: bool, quiet: bool) -> None:
+    """Build a missing index; with ``refresh``, update a stale one first."""
+    index, data = engine.index_dir, engine.data_dir
+    if not engine.exists():
+        from .store import describe_missing
+
+        problem = describe_missing(index)
+        if isinstance(problem, IndexDamagedError):
+            raise problem  # a folder of someone else's files: do not write into it
+        if not data.is_dir():
+            raise fail(f"no index in {index} and no data directory {data} to build it from", 3)
+        _note_skipped(_run_update(engine, rebuild=False, quiet=quiet), quiet)
+    elif refresh and data.is_dir() and engine.is_stale():
+        report = _run_update(engine, rebuild=False, quiet=quiet)
+        if not quiet:
+            sys.stderr.write(_summary(report) + "\n")
 
 
 def _note_skipped(report, quiet: bool) -> None:
@@ -258,6 +264,7 @@ def explain(
     from dataclasses import asdict
 
     with _engine(index, data) as engine:
+        _ensure_index(engine, refresh=True, quiet=as_json)
         info = engine.explain(text, post_id=post_id, synonyms=not no_synonyms)
     if as_json:
         sys.stdout.write(json.dumps(asdict(info), ensure_ascii=False) + "\n")
@@ -290,8 +297,7 @@ def eval_cmd(
 ) -> None:
     """Relevance of the engine on judged queries: MRR@10, nDCG@10, Recall@10."""
     with _engine(index, data) as engine:
-        if not engine.exists():
-            _run_update(engine, rebuild=False, quiet=as_json)
+        _ensure_index(engine, refresh=True, quiet=as_json)
         report = engine.evaluate(queries)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
