@@ -8,6 +8,7 @@ tokenizer), and a search sees the last committed state of the index.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -252,17 +253,39 @@ class Engine:
         )
 
     def _cut(self, searcher, plan: Plan):
-        """Doc numbers that match enough units of a long query, or None."""
+        """Doc numbers that match enough of a query's units, or None.
+
+        Queries of three or more units: a post must match at least
+        ``ceil(units × min_match_ratio)`` of them.  When a noun of the
+        question occurs nowhere in the index (the corpus lacks its subject),
+        units are weighed by rarity, log(1 + N / (1 + df)), and a post must
+        carry that share of the query's weight: the unknown words are the
+        most telling part of the question, so matching a common remainder
+        is not an answer.  This holds for two-unit queries too.  Verbs and
+        adjectives that occur nowhere are left out instead: a text that
+        answers the question often phrases its predicate differently.
+        """
         if not plan.ranked:
             return None
         from .query import unit_query
 
         allowed = None
+        total_docs = max(searcher.doc_count(), 1)
         for units, need in zip(plan.ranked, plan.min_match, strict=True):
-            counts: dict[int, int] = {}
-            for unit in units:
-                for docnum in unit_query(unit, self.settings).docs(searcher):
-                    counts[docnum] = counts.get(docnum, 0) + 1
+            per_unit = [set(unit_query(unit, self.settings).docs(searcher)) for unit in units]
+            weights = [1.0] * len(per_unit)
+            if any(not docs and not unit.predicate for docs, unit in zip(per_unit, units, strict=True)):
+                weights = [
+                    0.0 if not docs and unit.predicate else math.log(1 + total_docs / (1 + len(docs)))
+                    for docs, unit in zip(per_unit, units, strict=True)
+                ]
+                need = self.settings.min_match_ratio * sum(weights) - 1e-9
+            elif len(units) < 3:
+                continue
+            counts: dict[int, float] = {}
+            for docs, weight in zip(per_unit, weights, strict=True):
+                for docnum in docs:
+                    counts[docnum] = counts.get(docnum, 0.0) + weight
             ok = {d for d, c in counts.items() if c >= need}
             allowed = ok if allowed is None else allowed & ok
         return allowed

@@ -47,6 +47,7 @@ class Unit:
     field: str | None = None  # restrict to one field (title:)
     substring_only: bool = False  # no word matches: bigrams must be a substring
     loose: bool = False  # a compound typed as one word: its parts anywhere count a little
+    predicate: bool = False  # a verb or adjective (often phrased differently by the text)
 
     @property
     def phrase(self) -> bool:
@@ -126,7 +127,8 @@ def _unit(text: str, synonyms: Synonyms | None, kana: bool = False, loose: bool 
             if seq and not (len(seq) == 1 and seq[0] in own) and seq not in found:
                 found.append(seq)
         syns = tuple(found[:8])
-    return Unit(str(text), terms, parts, grams, reading, syns, loose=loose)
+    predicate = bool(morphs) and all(m.pos[0] in ("動詞", "形容詞") for m in morphs)
+    return Unit(str(text), terms, parts, grams, reading, syns, loose=loose, predicate=predicate)
 
 
 def _seq_query(fieldname: str, seq: tuple[str, ...], boost: float) -> wq.Query:
@@ -228,7 +230,7 @@ class Compiler:
     def compile(self, tree: syntax.Seq) -> Plan:
         query, ranked, cut = self._seq(tree, top=True)
         plan = Plan(query.normalize(), self.units, self.excluded)
-        if ranked and cut > 1:
+        if ranked and cut:
             plan.ranked.append(ranked)
             plan.min_match.append(cut)
         return plan
@@ -266,7 +268,7 @@ class Compiler:
         if nots:
             q = wq.AndNot(q, wq.Or(nots))
         cut = 0
-        if top and not must and not should and len(should_units) >= 3:
+        if top and not must and not should and len(should_units) >= 2:
             cut = math.ceil(len(should_units) * self.s.min_match_ratio)
         return q, should_units, cut
 
