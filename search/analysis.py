@@ -116,17 +116,19 @@ def is_kana(text: str) -> bool:
     return bool(folded) and all("\u3041" <= c <= "\u309f" or "\u30a0" <= c <= "\u30ff" for c in folded)
 
 
-class SudachiTokenizer(Tokenizer):
-    """Yields one token per Sudachi long unit (mode C), surface as text.
-
-    The morpheme rides along as ``token.morph`` for later filters.
-    """
+class _SpanTokenizer(Tokenizer):
+    """Shared plumbing of our tokenizers: they hold no configuration, and
+    they fill one reused Token (as Whoosh's own tokenizers do) from
+    ``(text, start, end, position, morph)`` spans that subclasses yield."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+    def spans(self, value: str, start_pos: int) -> Iterator[tuple[str, int, int, int, Morph | None]]:
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -142,20 +144,30 @@ class SudachiTokenizer(Tokenizer):
         **kwargs,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, morph in enumerate(morphs_for(value), start_pos):
-            # one Token object is reused, as Whoosh's own tokenizers do
-            t.text = morph.surface
+        for text, start, end, pos, morph in self.spans(value, start_pos):
+            t.text = text
             t.morph = morph
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
-                t.original = morph.surface
+                t.original = value[start:end]
             if positions:
                 t.pos = pos
             if chars:
-                t.startchar = start_char + morph.start
-                t.endchar = start_char + morph.end
+                t.startchar = start_char + start
+                t.endchar = start_char + end
             yield t
+
+
+class SudachiTokenizer(_SpanTokenizer):
+    """Yields one token per Sudachi long unit (mode C), surface as text.
+
+    The morpheme rides along as ``token.morph`` for later filters.
+    """
+
+    def spans(self, value: str, start_pos: int) -> Iterator[tuple[str, int, int, int, Morph | None]]:
+        for pos, morph in enumerate(morphs_for(value), start_pos):
+            yield morph.surface, morph.start, morph.end, pos, morph
 
 
 class PosStopFilter(Filter):
@@ -303,7 +315,7 @@ class ReadingFilter(Filter):
                 yield t
 
 
-class BigramTokenizer(Tokenizer):
+class BigramTokenizer(_SpanTokenizer):
     """Character bigrams over the width- and case-folded text.
 
     Runs of letters, digits and kana/kanji are cut into overlapping pairs
@@ -311,46 +323,16 @@ class BigramTokenizer(Tokenizer):
     run and leave a position gap, so bigrams never span a break.
     """
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        mode: str = "",
-        tokenize: bool = True,
-        **kwargs,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        folded = fold(value)
+    def spans(self, value: str, start_pos: int) -> Iterator[tuple[str, int, int, int, Morph | None]]:
         pos = start_pos
-        for run_start, run in _word_runs(folded):
+        for run_start, run in _word_runs(fold(value)):
             if len(run) == 1:
                 grams = [(0, run)]
             else:
                 grams = [(i, run[i : i + 2]) for i in range(len(run) - 1)]
             for i, gram in grams:
-                t.text = gram
-                t.boost = 1.0
-                t.stopped = False
-                if keeporiginal:
-                    t.original = value[run_start + i : run_start + i + len(gram)]
-                if positions:
-                    t.pos = pos
-                if chars:
-                    t.startchar = start_char + run_start + i
-                    t.endchar = t.startchar + len(gram)
+                yield gram, run_start + i, run_start + i + len(gram), pos, None
                 pos += 1
-                yield t
             pos += 1  # gap between runs
 
 
