@@ -245,3 +245,16 @@ def test_limits(engine):
         engine.search("AI", limit=100_000)
     with pytest.raises(QueryError, match="terms"):
         engine.search(" ".join(f"語{i}" for i in range(200)))
+
+
+def test_huge_post_is_skipped_with_a_reason(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.md").write_text(GOOD, "utf-8")
+    with open(data / "huge.md", "wb") as fh:  # 50 MB, sparse: cheap to make
+        fh.write(b"---\ntitle: huge\n---\n")
+        fh.truncate(50 * 1024 * 1024)
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        report = e.update()
+    assert report.added == ("good.md",)
+    assert [(s.id, "larger than" in s.reason) for s in report.skipped] == [("huge.md", True)]
