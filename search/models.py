@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -127,8 +127,8 @@ class TermInfo:
 
 @dataclass(frozen=True)
 class Settings:
-    """Ranking and analysis settings; part of the index fingerprint where
-    they change what is indexed."""
+    """Ranking settings: field weights and the cut for long queries.  They
+    change scores only, never what is indexed, so they need no rebuild."""
 
     title_boost: float = 1.5
     tags_boost: float = 1.5
@@ -142,4 +142,3 @@ class Settings:
     loose_boost: float = 0.3
     #: Fraction of a long query's units a post must match (see query.py).
     min_match_ratio: float = 0.5
-    stoptags: tuple[str, ...] = field(default=())
