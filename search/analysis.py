@@ -389,6 +389,21 @@ def ngram_analyzer() -> Composable:
     return BigramTokenizer()
 
 
+class Chains:
+    """The analyzers of one index, all built from one stop configuration,
+    so that posts, queries and highlighting see the same terms."""
+
+    def __init__(self, stoptags: frozenset[str] | None = None) -> None:
+        self.stoptags = frozenset(STOP_TAGS if stoptags is None else stoptags)
+        self.main = main_analyzer(self.stoptags)
+        self.parts = parts_analyzer(self.stoptags)
+        self.reading = reading_analyzer(self.stoptags)
+        self.ngram = ngram_analyzer()
+
+    def is_stop(self, morph: Morph) -> bool:
+        return is_stop(morph, self.stoptags)
+
+
 #: Names of the steps of each field's chain, recorded in the index
 #: fingerprint so that a change of chain forces a rebuild.
 CHAIN_VERSION = 3

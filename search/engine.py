@@ -13,11 +13,13 @@ import os
 import threading
 import time
 import zlib
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import store, syntax
+from .analysis import STOP_TAGS, Chains
 from .errors import IndexDamagedError, QueryError, UnknownPostError
 from .models import Hit, SearchResult, Settings, TermInfo, UpdateReport
 from .query import Compiler, Plan
@@ -45,11 +47,14 @@ class Engine:
         data_dir: str | os.PathLike = "data",
         *,
         settings: Settings | None = None,
+        stoptags: Iterable[str] | None = None,
         lock_timeout: float = 10.0,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.data_dir = Path(data_dir)
         self.settings = settings or Settings()
+        #: Parts of speech (Sudachi's top level) not indexed; None: the default set.
+        self.stoptags = frozenset(stoptags) if stoptags is not None else None
         self.lock_timeout = lock_timeout
         self._synonyms = Synonyms()
         self._local = threading.local()
@@ -90,6 +95,7 @@ class Engine:
             progress=progress,
             lock_timeout=self.lock_timeout,
             procs=procs,
+            stoptags=self.stoptags,
         )
 
     def is_stale(self) -> bool:
@@ -98,9 +104,9 @@ class Engine:
         from . import indexer
 
         manifest = store.read_manifest(self.index_dir)
-        if manifest is None or manifest.get("fingerprint") != indexer.fingerprint():
+        if manifest is None or manifest.get("fingerprint") != indexer.fingerprint(self.stoptags):
             return True
-        return indexer.is_stale(self.index_dir, self.data_dir, self._searcher().reader())
+        return indexer.is_stale(self.index_dir, self.data_dir, self._searcher().reader(), self.stoptags)
 
     def exists(self) -> bool:
         """True when there is a jsearch index in ``index_dir``."""
@@ -143,7 +149,14 @@ class Engine:
         self._track(searcher, current)
         local.searcher = searcher
         local.generation = manifest["active"]
+        # queries and highlighting use the stop set the index was built with
+        local.chains = Chains(frozenset(manifest.get("fingerprint", {}).get("stoptags") or STOP_TAGS))
         return searcher
+
+    def _chains(self) -> Chains:
+        """The chains of the index this thread's searcher reads (call after
+        :meth:`_searcher`; never refreshes, so open results stay valid)."""
+        return getattr(self._local, "chains", None) or Chains()
 
     def _track(self, new, old) -> None:
         with self._lock:
@@ -194,7 +207,9 @@ class Engine:
         tree = syntax.parse(query)
         searcher = self._searcher()
         try:
-            compiler = Compiler(searcher, self.settings, self._synonyms if synonyms else None, require_all)
+            compiler = Compiler(
+                searcher, self.settings, self._synonyms if synonyms else None, require_all, self._chains()
+            )
             plan = compiler.compile(tree)
             return self._run(searcher, plan, query, started, limit, offset, sort, facets, suggest, passages)
         except store.DAMAGE_ERRORS as exc:
@@ -295,7 +310,11 @@ class Engine:
 
         doc = fields["doc"]
         body = zlib.decompress(doc["body"]).decode("utf-8")
-        passages = best_passages(body, doc["sections"], plan.units, doc["excerpt"], count) if count else ()
+        passages = (
+            best_passages(body, doc["sections"], plan.units, doc["excerpt"], count, self._chains())
+            if count
+            else ()
+        )
         return Hit(
             id=fields["id"],
             path=str(self.data_dir / fields["id"]),

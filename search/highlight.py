@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import analysis
-from .analysis import fold
+from .analysis import Chains, fold
 from .models import Passage
 from .query import Unit
 
@@ -67,10 +66,13 @@ def _keys(units: Sequence[Unit]) -> list[str]:
     return [k for k in keys if k]
 
 
-def unit_spans(text: str, units: Sequence[Unit]) -> tuple[list[tuple[int, int]], set[int]]:
+def unit_spans(
+    text: str, units: Sequence[Unit], chains: Chains | None = None
+) -> tuple[list[tuple[int, int]], set[int]]:
     """Highlight spans in ``text`` and the indexes of the units they show."""
-    main = [t.copy() for t in analysis.main_analyzer()(text, positions=True, chars=True)]
-    parts = [t.copy() for t in analysis.parts_analyzer()(text, positions=True, chars=True)]
+    chains = chains or Chains()
+    main = [t.copy() for t in chains.main(text, positions=True, chars=True)]
+    parts = [t.copy() for t in chains.parts(text, positions=True, chars=True)]
     folded = fold(text)
     spans: list[tuple[int, int]] = []
     matched: set[int] = set()
@@ -87,7 +89,7 @@ def unit_spans(text: str, units: Sequence[Unit]) -> tuple[list[tuple[int, int]],
                 found.append((start, start + len(needle)))
                 start = folded.find(needle, start + 1)
         if unit.reading and len(unit.reading) >= 1 and unit.reading != (unit.text,):
-            readings = [t.copy() for t in analysis.reading_analyzer()(text, positions=True, chars=True)]
+            readings = [t.copy() for t in chains.reading(text, positions=True, chars=True)]
             found += _seq_spans(readings, unit.reading)
         if found:
             matched.add(i)
@@ -141,6 +143,7 @@ def best_passages(
     units: Sequence[Unit],
     fallback: str = "",
     count: int = 3,
+    chains: Chains | None = None,
 ) -> tuple[Passage, ...]:
     """The ``count`` passages of ``body`` that show the most of the query."""
     spans = split_passages(body)
@@ -165,7 +168,7 @@ def best_passages(
         if text in seen_texts:
             continue
         seen_texts.add(text)
-        highlights, matched = unit_spans(text, units)
+        highlights, matched = unit_spans(text, units, chains)
         if highlights:
             score = len(matched) + 0.1 * min(len(highlights), 5)
             scored.append((-score, idx, text, highlights))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import store
+from .analysis import Chains
 from .documents import Post, iter_post_files, parse_post
 from .errors import DataDirError, IndexDamagedError, PostError
 from .models import Skipped, UpdateReport
@@ -101,19 +102,21 @@ def update(
     progress: Progress | None = None,
     lock_timeout: float = 10.0,
     procs: int = 0,
+    stoptags: frozenset[str] | None = None,
 ) -> UpdateReport:
     """Bring the index in ``index_dir`` up to date with ``data_dir``.
 
-    ``procs`` is the number of processes for a full build (0: automatic).
+    ``procs`` is the number of processes for a full build (0: automatic);
+    ``stoptags`` the parts of speech that are not indexed (None: default).
     """
     started = time.perf_counter()
     if not data_dir.is_dir():
         raise DataDirError(f"data directory {data_dir} does not exist")
     with store.writer_lock(index_dir, lock_timeout):
-        reason = _rebuild_reason(index_dir, rebuild)
+        reason = _rebuild_reason(index_dir, rebuild, stoptags)
         try:
             if reason:
-                report = _build(index_dir, data_dir, progress, procs)
+                report = _build(index_dir, data_dir, progress, procs, stoptags)
                 return _finish(report, started, rebuilt=True, reason=reason)
             try:
                 return _finish(_incremental(index_dir, data_dir, progress), started)
@@ -137,7 +140,7 @@ def _finish(report: UpdateReport, started: float, **changes) -> UpdateReport:
     return replace(report, seconds=time.perf_counter() - started, **changes)
 
 
-def _rebuild_reason(index_dir: Path, rebuild: bool) -> str:
+def _rebuild_reason(index_dir: Path, rebuild: bool, stoptags: frozenset[str] | None) -> str:
     """Why the next update must be a full build ("" for incremental).
 
     A damaged index is an error, not a silent rebuild: damage can mean a
@@ -151,7 +154,7 @@ def _rebuild_reason(index_dir: Path, rebuild: bool) -> str:
         if isinstance(problem, IndexDamagedError):
             raise problem
         return "no index yet"
-    if manifest.get("fingerprint") != fingerprint():
+    if manifest.get("fingerprint") != fingerprint(stoptags):
         return "the index was built with a different analysis, schema or dictionary"
     return ""
 
@@ -180,7 +183,9 @@ def _reason(exc: PostError, post_id: str) -> str:
     return msg[len(post_id) + 2 :] if msg.startswith(f"{post_id}: ") else msg
 
 
-def _build(index_dir: Path, data_dir: Path, progress: Progress | None, procs: int) -> UpdateReport:
+def _build(
+    index_dir: Path, data_dir: Path, progress: Progress | None, procs: int, stoptags: frozenset[str] | None
+) -> UpdateReport:
     from whoosh.filedb.filestore import FileStorage
 
     manifest = None
@@ -197,7 +202,7 @@ def _build(index_dir: Path, data_dir: Path, progress: Progress | None, procs: in
     storage = FileStorage(str(index_dir))
     for stale in store.generation_files(index_dir, name):
         stale.unlink()
-    ix = storage.create_index(build_schema(), indexname=name)
+    ix = storage.create_index(build_schema(Chains(stoptags)), indexname=name)
     files = scan(data_dir)
     added, skipped = [], []
     if procs == 0:  # automatic: several cores for corpora worth the start-up cost
@@ -225,7 +230,7 @@ def _build(index_dir: Path, data_dir: Path, progress: Progress | None, procs: in
         raise
     finally:
         ix.close()
-    store.write_manifest(index_dir, {"active": name, "fingerprint": fingerprint()})
+    store.write_manifest(index_dir, {"active": name, "fingerprint": fingerprint(stoptags)})
     store.remove_other_generations(index_dir, keep=name)
     return UpdateReport(added=tuple(added), skipped=tuple(skipped))
 
@@ -285,11 +290,11 @@ def _incremental(index_dir: Path, data_dir: Path, progress: Progress | None) -> 
         ix.close()
 
 
-def is_stale(index_dir: Path, data_dir: Path, reader=None) -> bool:
+def is_stale(index_dir: Path, data_dir: Path, reader=None, stoptags: frozenset[str] | None = None) -> bool:
     """Cheap check (stat only, no hashing) whether ``update`` has work;
     ``reader`` may be an open reader of the active generation."""
     manifest = store.read_manifest(index_dir)
-    if manifest is None or manifest.get("fingerprint") != fingerprint():
+    if manifest is None or manifest.get("fingerprint") != fingerprint(stoptags):
         return True
     try:
         if reader is not None:

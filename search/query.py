@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from whoosh import query as wq
 
 from . import analysis, syntax
-from .analysis import AnalyzedText, fold, is_kana, to_katakana
+from .analysis import AnalyzedText, Chains, fold, is_kana, to_katakana
 from .errors import QueryError
 from .models import Settings
 from .synonyms import Synonyms
@@ -84,46 +84,52 @@ class Plan:
     min_match: list[int] = field(default_factory=list)
 
 
-def analyse_units(text: str, synonyms: Synonyms | None) -> list[Unit]:
+def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = None) -> list[Unit]:
     """Cut free text into units with their terms for every field."""
+    chains = chains or Chains()
     units: list[Unit] = []
     for chunk in text.split():
-        if is_kana(chunk):
-            units.append(_unit(chunk, synonyms, kana=True))
-            continue
         morphs = analysis.morphs_for(chunk)
+        if is_kana(chunk):
+            # a word typed in kana is one unit (its reading may name kanji
+            # text), unless it is a single particle or auxiliary (です, の)
+            if not (len(morphs) == 1 and chains.is_stop(morphs[0])):
+                units.append(_unit(chunk, synonyms, chains, kana=True))
+            continue
         run: list = []
         for m in morphs + [None]:
-            if m is None or analysis.is_stop(m):
+            if m is None or chains.is_stop(m):
                 if run:
                     start, end = run[0].start, run[-1].end
                     piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
-                    units.append(_unit(piece, synonyms, loose=True))
+                    units.append(_unit(piece, synonyms, chains, loose=True))
                     run = []
             else:
                 run.append(m)
     return [u for u in units if u.terms or u.grams or u.reading]
 
 
-def _unit(text: str, synonyms: Synonyms | None, kana: bool = False, loose: bool = False) -> Unit:
+def _unit(
+    text: str, synonyms: Synonyms | None, chains: Chains, kana: bool = False, loose: bool = False
+) -> Unit:
     positions: dict[int, list[str]] = {}
-    for t in analysis.main_analyzer()(text, positions=True, mode="query"):
+    for t in chains.main(text, positions=True, mode="query"):
         alts = positions.setdefault(t.pos, [])
         if t.text not in alts:
             alts.append(t.text)
     terms = tuple(tuple(v) for _, v in sorted(positions.items()))
-    parts = tuple(t.text for t in analysis.parts_analyzer()(text, mode="query"))
+    parts = tuple(t.text for t in chains.parts(text, mode="query"))
     grams = tuple(analysis.bigrams(text)) if len(fold(text).strip()) >= 2 else ()
     reading = (to_katakana(fold(text)),) if kana else ()
     syns: tuple[tuple[str, ...], ...] = ()
-    morphs = [m for m in analysis.morphs_for(text) if not analysis.is_stop(m)]
+    morphs = [m for m in analysis.morphs_for(text) if not chains.is_stop(m)]
     if synonyms is not None and len(morphs) == 1 and morphs[0].synonyms:
         m = morphs[0]
         words = {m.surface, m.normalized, fold(m.surface)}
         own = set(terms[0]) if terms else set()
         found = []
         for head in synonyms.expand(m.synonyms, words):
-            seq = tuple(t.text for t in analysis.main_analyzer()(head, mode="query") if not t.variant)
+            seq = tuple(t.text for t in chains.main(head, mode="query") if not t.variant)
             if seq and not (len(seq) == 1 and seq[0] in own) and seq not in found:
                 found.append(seq)
         syns = tuple(found[:8])
@@ -216,8 +222,16 @@ def segment_reading(kana: str, has_term) -> tuple[str, ...]:
 class Compiler:
     """Compiles a parsed query against one index searcher."""
 
-    def __init__(self, searcher, settings: Settings, synonyms: Synonyms | None, require_all: bool = False):
+    def __init__(
+        self,
+        searcher,
+        settings: Settings,
+        synonyms: Synonyms | None,
+        require_all: bool = False,
+        chains: Chains | None = None,
+    ):
         self.searcher = searcher
+        self.chains = chains or Chains()
         self.s = settings
         self.synonyms = synonyms
         self.require_all = require_all
@@ -264,7 +278,9 @@ class Compiler:
         elif optional:
             q = wq.Or(optional) if len(optional) > 1 else optional[0]
         else:
-            q = wq.Every()
+            # words that analysed to nothing (only particles, symbols) match
+            # nothing; a bare exclusion matches everything else
+            q = wq.NullQuery if any(isinstance(n, syntax.Text) for n in seq.nodes) else wq.Every()
         if nots:
             q = wq.AndNot(q, wq.Or(nots))
         cut = 0
@@ -280,7 +296,7 @@ class Compiler:
                 return wq.NullQuery
             return wq.And(qs) if self.require_all else wq.Or(qs)
         if isinstance(node, syntax.Phrase):
-            unit = self._register(_unit(node.text, None))
+            unit = self._register(_unit(node.text, None, self.chains))
             return self._unit_q(unit)
         if isinstance(node, syntax.FieldQuery):
             return self._field(node)
@@ -309,7 +325,10 @@ class Compiler:
             wanted = fold(node.value).strip()
             values = [v for v in self._values(node.name) if fold(v) == wanted]
             return wq.Or([wq.Term(node.name, v) for v in values]) if values else wq.NullQuery
-        units = [_unit(node.value, None)] if node.phrase else analyse_units(node.value, None)
+        if node.phrase:
+            units = [_unit(node.value, None, self.chains)]
+        else:
+            units = analyse_units(node.value, None, self.chains)
         qs = []
         for u in units:
             u = Unit(u.text, u.terms, field="title")
@@ -327,7 +346,7 @@ class Compiler:
 
     def _text_units(self, text: str) -> list[Unit]:
         units = []
-        for unit in analyse_units(text, self.synonyms):
+        for unit in analyse_units(text, self.synonyms, self.chains):
             if unit.reading:
                 unit = replace(unit, reading=segment_reading(unit.reading[0], self._has_reading))
             units.extend(self._checked(unit))

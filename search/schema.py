@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import CHAIN_VERSION, main_analyzer, ngram_analyzer, parts_analyzer, reading_analyzer
+from .analysis import CHAIN_VERSION, Chains
 
 #: Bump when fields or their analysis change; part of the fingerprint.
 SCHEMA_VERSION = 4
@@ -13,20 +13,21 @@ SCHEMA_VERSION = 4
 TEXT_FIELDS = ("title", "tags", "excerpt", "body", "parts", "reading", "ngram")
 
 
-def build_schema() -> Schema:
+def build_schema(chains: Chains | None = None) -> Schema:
     """A fresh schema.  ``body``, ``parts``, ``reading`` and ``ngram`` all
     index the title and body together; ``title`` and ``tags`` are indexed
     again on their own so that they can weigh more."""
-    main = main_analyzer()
+    chains = chains or Chains()
+    main = chains.main
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=main, phrase=True),
         tags=TEXT(analyzer=main, phrase=True),
         excerpt=TEXT(analyzer=main, phrase=True),
         body=TEXT(analyzer=main, phrase=True),
-        parts=TEXT(analyzer=parts_analyzer(), phrase=True),
-        reading=TEXT(analyzer=reading_analyzer(), phrase=True),
-        ngram=TEXT(analyzer=ngram_analyzer(), phrase=True),
+        parts=TEXT(analyzer=chains.parts, phrase=True),
+        reading=TEXT(analyzer=chains.reading, phrase=True),
+        ngram=TEXT(analyzer=chains.ngram, phrase=True),
         # exact values, for display in facets; filters match them folded
         tag=KEYWORD(commas=True),
         category=KEYWORD(commas=True),
@@ -35,7 +36,7 @@ def build_schema() -> Schema:
     )
 
 
-def fingerprint() -> dict:
+def fingerprint(stoptags: frozenset[str] | None = None) -> dict:
     """What the index was built with; an index whose fingerprint differs
     from the running code is rebuilt rather than mixed."""
     from . import __version__, sudachi
@@ -44,5 +45,6 @@ def fingerprint() -> dict:
         "jsearch": __version__,
         "schema": SCHEMA_VERSION,
         "chain": CHAIN_VERSION,
+        "stoptags": sorted(Chains(stoptags).stoptags),
         **sudachi.versions(),
     }

@@ -63,3 +63,18 @@ def test_synonyms_expand_and_can_be_turned_off(tmp_path):
         (data / "own.md").write_text("---\ntitle: t\n---\nファイルの持ち主を変える。\n", "utf-8")
         e.update()
         assert [h.id for h in e.search("持ち主").hits] == ["own.md", "owner.md"]
+
+
+def test_stop_parts_of_speech_are_configurable_and_fingerprinted(tmp_path):
+    data = corpus(tmp_path / "d", {"a.md": "これは冷却の話です。"})
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        assert e.search("です").total == 0  # an auxiliary verb carries no evidence
+    keep_aux = {"助詞", "補助記号", "記号", "空白"}
+    with Engine(index_dir=tmp_path / "ix", data_dir=data, stoptags=keep_aux) as e:
+        assert e.is_stale()
+        report = e.update()
+        assert report.rebuilt and "different analysis" in report.reason
+        assert [h.id for h in e.search("です").hits] == ["a.md"]
+        hit = e.search("です").hits[0]
+        assert any(p.text[a:b] == "です" for p in hit.passages for a, b in p.highlights)
