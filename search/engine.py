@@ -287,6 +287,8 @@ class Engine:
         allowed = None
         total_docs = max(searcher.doc_count(), 1)
         for units, need in zip(plan.ranked, plan.min_match, strict=True):
+            if len(units) < 3 and not any(u.unknown and not u.predicate for u in units):
+                continue  # nothing to cut: skip counting matches per unit
             per_unit = [set(unit_query(unit, self.settings).docs(searcher)) for unit in units]
             weights = [1.0] * len(per_unit)
             if any(not docs and not unit.predicate for docs, unit in zip(per_unit, units, strict=True)):

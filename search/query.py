@@ -48,6 +48,7 @@ class Unit:
     substring_only: bool = False  # no word matches: bigrams must be a substring
     loose: bool = False  # a compound typed as one word: its parts anywhere count a little
     predicate: bool = False  # a verb or adjective (often phrased differently by the text)
+    unknown: bool = False  # matches no post at all
 
     @property
     def phrase(self) -> bool:
@@ -361,7 +362,9 @@ class Compiler:
         if self._matches(unit_query(replace(unit, grams=()), self.s)):
             return [unit]
         exact = replace(unit, substring_only=True)
-        if not unit.phrase or not relax or unit.reading or self._matches(unit_query(exact, self.s)):
+        if not unit.phrase or not relax or unit.reading:
+            return [replace(exact, unknown=not self._matches(unit_query(exact, self.s)))]
+        if self._matches(unit_query(exact, self.s)):
             return [exact]
         out = []
         for part in _relax(unit, self.synonyms):
