@@ -47,19 +47,6 @@ class Post:
     excerpt: str = ""
     sections: tuple[Section, ...] = field(default=())
 
-    def heading_at(self, offset: int) -> str:
-        """The heading of the section that contains ``offset`` in the body."""
-        return heading_at(self.sections, offset)
-
-
-def heading_at(sections: tuple[Section, ...] | list[Section], offset: int) -> str:
-    heading = ""
-    for section in sections:
-        if section.start > offset:
-            break
-        heading = section.heading
-    return heading
-
 
 class _FrontMatterLoader(yaml.SafeLoader):
     """Safe YAML that leaves timestamps as strings: ``parse_date`` reads
@@ -77,14 +64,17 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$\r?\n?", 
 def read_post(path: Path, root: Path) -> Post:
     """Read and parse the post at ``path``; its id is the path below ``root``."""
     post_id = path.relative_to(root).as_posix()
+    return parse_post(read_raw(path, post_id), post_id)
+
+
+def read_raw(path: Path, post_id: str) -> bytes:
+    """The bytes of a post file, refusing files over :data:`MAX_POST_BYTES`."""
     try:
-        size = path.stat().st_size
-        if size > MAX_POST_BYTES:
+        if path.stat().st_size > MAX_POST_BYTES:
             raise PostError(f"{post_id}: larger than {MAX_POST_BYTES // 2**20} MiB")
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise PostError(f"{post_id}: cannot read ({exc.strerror or exc})") from exc
-    return parse_post(raw, post_id)
 
 
 def parse_post(raw: bytes | str, post_id: str) -> Post:
@@ -122,7 +112,7 @@ def _split_front_matter(text: str, post_id: str) -> tuple[dict, str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader)  # a SafeLoader subclass
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""

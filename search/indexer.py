@@ -15,11 +15,12 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 from . import store
 from .analysis import Chains
-from .documents import Post, iter_post_files, parse_post
+from .documents import Post, iter_post_files, parse_post, read_raw
 from .errors import DataDirError, IndexDamagedError, PostError
 from .models import Skipped, UpdateReport
 from .schema import build_schema, fingerprint
@@ -70,14 +71,9 @@ def post_document(post: Post, state: FileState) -> dict:
         "category": ",".join(c.replace(",", " ") for c in post.categories),
         "doc": stored,
     }
-    if post.date is not None:
-        doc["date"] = post.date.replace(tzinfo=None) - (post.date.utcoffset() or _ZERO)
+    if post.date is not None:  # Whoosh stores naive datetimes: use UTC
+        doc["date"] = post.date.astimezone(UTC).replace(tzinfo=None)
     return doc
-
-
-from datetime import timedelta  # noqa: E402
-
-_ZERO = timedelta(0)
 
 
 def indexed_states(ix) -> dict[str, FileState]:
@@ -165,17 +161,12 @@ def scan(data_dir: Path) -> dict[str, tuple[Path, os.stat_result]]:
 
 
 def _load(path: Path, post_id: str) -> tuple[Post, FileState]:
-    from .documents import MAX_POST_BYTES
-
+    raw = read_raw(path, post_id)
     try:
-        st = path.stat()
-        if st.st_size > MAX_POST_BYTES:
-            raise PostError(f"larger than {MAX_POST_BYTES // 2**20} MiB")
-        raw = path.read_bytes()
+        mtime_ns = path.stat().st_mtime_ns
     except OSError as exc:
-        raise PostError(f"cannot read ({exc.strerror or exc})") from exc
-    post = parse_post(raw, post_id)
-    return post, FileState(len(raw), st.st_mtime_ns, digest(raw))
+        raise PostError(f"{post_id}: cannot read ({exc.strerror or exc})") from exc
+    return parse_post(raw, post_id), FileState(len(raw), mtime_ns, digest(raw))
 
 
 def _reason(exc: PostError, post_id: str) -> str:
