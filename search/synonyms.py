@@ -22,35 +22,42 @@ class Entry:
 
 
 class Synonyms:
-    """The synonym groups, loaded once per instance on first use."""
+    """The synonym groups.  The file is read once per instance on first use
+    and only the groups a query needs are parsed: the file is ordered by
+    group number, so a group's lines are found by a string search."""
 
     def __init__(self, text: str | None = None) -> None:
         self._text = text
-        self._groups: dict[int, tuple[Entry, ...]] | None = None
+        self._groups: dict[int, tuple[Entry, ...]] = {}
 
-    def _load(self) -> dict[int, tuple[Entry, ...]]:
-        if self._groups is None:
-            text = self._text
-            if text is None:
-                text = resources.files("search").joinpath("resources/synonyms.txt").read_text("utf-8")
-            groups: dict[int, list[Entry]] = {}
-            for row in csv.reader(text.splitlines()):
-                if len(row) < 9 or not row[0].strip().isdigit():
-                    continue
-                flag = int(row[2]) if row[2].strip().isdigit() else 0
-                entry = Entry(int(row[0]), flag, row[8].strip())
-                groups.setdefault(entry.group, []).append(entry)
-            self._groups = {k: tuple(v) for k, v in groups.items()}
-        return self._groups
+    def _source(self) -> str:
+        if self._text is None:
+            raw = resources.files("search").joinpath("resources/synonyms.txt").read_text("utf-8")
+            self._text = "\n" + raw
+        return self._text
+
+    def group(self, gid: int) -> tuple[Entry, ...]:
+        """The entries of one group (empty if there is none)."""
+        if gid not in self._groups:
+            text = self._source()
+            key = f"\n{gid:06d},"
+            start = text.find(key)
+            entries: list[Entry] = []
+            while start != -1:
+                end = text.find("\n", start + 1)
+                line = text[start + 1 : end if end != -1 else len(text)]
+                entries.extend(_parse(line))
+                start = end if end != -1 and text.startswith(key, end) else -1
+            self._groups[gid] = tuple(entries)
+        return self._groups[gid]
 
     def expand(self, group_ids: tuple[int, ...], words: set[str]) -> list[str]:
         """Headwords that ``words`` (surface or normalised forms of one
         query word) expand to through ``group_ids``, excluding the words."""
-        groups = self._load()
         out: list[str] = []
         lowered = {w.lower() for w in words}
         for gid in group_ids:
-            entries = groups.get(gid, ())
+            entries = self.group(gid)
             own = [e for e in entries if e.headword.lower() in lowered]
             if not own or all(e.flag != 0 for e in own):
                 continue
@@ -58,3 +65,11 @@ class Synonyms:
                 if e.flag != 2 and e.headword.lower() not in lowered and e.headword not in out:
                     out.append(e.headword)
         return out
+
+
+def _parse(line: str) -> list[Entry]:
+    for row in csv.reader([line]):
+        if len(row) >= 9 and row[0].strip().isdigit():
+            flag = int(row[2]) if row[2].strip().isdigit() else 0
+            return [Entry(int(row[0]), flag, row[8].strip())]
+    return []
