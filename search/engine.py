@@ -115,37 +115,44 @@ class Engine:
     # --- searching ---------------------------------------------------------
 
     def _searcher(self):
-        manifest = store.read_manifest(self.index_dir)
-        if manifest is None:
-            raise store.describe_missing(self.index_dir)
+        """This thread's searcher on the last committed state of the index.
+
+        A rebuild may switch generations (and delete the old one's files)
+        between reading the manifest and opening the index; that is retried
+        with the new manifest, while the same failure twice on one
+        generation is damage.
+        """
+        from whoosh.index import EmptyIndexError
+
+        for _ in range(3):
+            manifest = store.read_manifest(self.index_dir)
+            if manifest is None:
+                raise store.describe_missing(self.index_dir)
+            try:
+                return self._searcher_for(manifest)
+            except (EmptyIndexError, IndexDamagedError, *store.DAMAGE_ERRORS) as exc:
+                again = store.read_manifest(self.index_dir)
+                if again is None or again["active"] == manifest["active"]:
+                    if isinstance(exc, IndexDamagedError):
+                        raise
+                    raise store.damaged(self.index_dir, exc) from exc
+        raise IndexDamagedError(f"index in {self.index_dir} keeps changing generation; try again")
+
+    def _searcher_for(self, manifest: dict):
         local = self._local
         current = getattr(local, "searcher", None)
         if current is not None and local.generation == manifest["active"]:
-            try:
-                if current.up_to_date():
-                    return current
-                fresh = current.refresh()
-            except store.DAMAGE_ERRORS as exc:
-                raise store.damaged(self.index_dir, exc) from exc
+            if current.up_to_date():
+                return current
+            fresh = current.refresh()
             if fresh is not current:
                 self._track(fresh, current)
             local.searcher = fresh
             return fresh
-        try:
-            ix = store.open_generation(self.index_dir, manifest["active"])
-        except IndexDamagedError:
-            # a rebuild may have switched generations since we read the manifest
-            again = store.read_manifest(self.index_dir)
-            if again is None or again["active"] == manifest["active"]:
-                raise
-            manifest = again
-            ix = store.open_generation(self.index_dir, manifest["active"])
         from whoosh import scoring
 
-        try:
-            searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
-        except store.DAMAGE_ERRORS as exc:
-            raise store.damaged(self.index_dir, exc) from exc
+        ix = store.open_generation(self.index_dir, manifest["active"])
+        searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
         self._track(searcher, current)
         local.searcher = searcher
         local.generation = manifest["active"]
