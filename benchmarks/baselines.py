@@ -29,6 +29,7 @@ with a ranked list of post ids:
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -401,3 +402,9 @@ PEERS: dict[str, type[WhooshBigram] | type[Fts5Trigram] | type[TantivySudachi]] 
     Fts5Trigram.name: Fts5Trigram,
     TantivySudachi.name: TantivySudachi,
 }
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write a benchmark's figures as indented JSON, creating the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")

@@ -549,8 +549,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = run(args)
     out["seconds"] = round(time.perf_counter() - started, 1)
     print(format_report(out))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    baselines.write_json(args.json, out)
     print(f"\nwritten to {args.json} ({out['seconds']} s)")
     return 0
 

@@ -15,7 +15,6 @@ and writes everything as JSON (default ``benchmarks/results/relevance.json``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -198,8 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sets": {Path(r["set"]).stem: r for r in results},
     }
     print("\n\n".join(format_set(r) for r in results))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    baselines.write_json(args.json, out)
     print(f"\nwritten to {args.json}")
     return 0
 

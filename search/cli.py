@@ -11,6 +11,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -156,12 +158,19 @@ def similar(
     index: IndexOpt = Path("index"),
 ) -> None:
     """List the posts most similar to one post."""
-    with _engine(index, data) as engine:
-        _ensure_index(engine, refresh=True, quiet=as_json)
+    with _ready_engine(index, data, quiet=as_json) as engine:
         result = engine.similar(post_id, limit=limit)
     _show(result, as_json)
     if not result.total:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _ready_engine(index: Path, data: Path, *, quiet: bool) -> Iterator:
+    """An engine whose index exists and is up to date with ``data``."""
+    with _engine(index, data) as engine:
+        _ensure_index(engine, refresh=True, quiet=quiet)
+        yield engine
 
 
 def _ensure_index(engine, *, refresh: bool, quiet: bool) -> None:
@@ -263,8 +272,7 @@ def explain(
     """Show how QUERY is parsed, expanded and weighted (and why a post scored)."""
     from dataclasses import asdict
 
-    with _engine(index, data) as engine:
-        _ensure_index(engine, refresh=True, quiet=as_json)
+    with _ready_engine(index, data, quiet=as_json) as engine:
         info = engine.explain(text, post_id=post_id, synonyms=not no_synonyms)
     if as_json:
         sys.stdout.write(json.dumps(asdict(info), ensure_ascii=False) + "\n")
@@ -272,7 +280,7 @@ def explain(
     from rich.console import Console
 
     console = Console(highlight=False)
-    console.print(f"[bold]units[/bold] (a post must match at least {info.min_match}):")
+    console.print(f"[bold]units[/bold] ({info.cut}):")
     for u in info.units:
         score = f"  [cyan]score {u.score:.3f}[/cyan]" if u.score is not None else ""
         console.print(f"  [bold]{u.text}[/bold]{score}")
@@ -296,8 +304,7 @@ def eval_cmd(
     index: IndexOpt = Path("index"),
 ) -> None:
     """Relevance of the engine on judged queries: MRR@10, nDCG@10, Recall@10."""
-    with _engine(index, data) as engine:
-        _ensure_index(engine, refresh=True, quiet=as_json)
+    with _ready_engine(index, data, quiet=as_json) as engine:
         report = engine.evaluate(queries)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")

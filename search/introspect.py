@@ -72,6 +72,7 @@ class Explanation:
     units: tuple[UnitExplanation, ...]
     excluded: tuple[str, ...]
     min_match: int
+    cut: str
     post_id: str | None = None
     total_score: float | None = None
     matched: bool | None = None
@@ -105,10 +106,21 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None) -> Ex
         units=tuple(units),
         excluded=tuple(u.text for u in plan.excluded),
         min_match=plan.min_match[0] if plan.min_match else (1 if plan.units else 0),
+        cut=_describe_cut(plan),
         post_id=post_id,
         total_score=total,
         matched=matched,
     )
+
+
+def _describe_cut(plan: Plan) -> str:
+    """The cut rule that applies to this query, in words (see Engine._cut)."""
+    units = plan.ranked[0] if plan.ranked else []
+    if any(u.unknown and not u.predicate for u in units):
+        return "a noun occurs nowhere: a post must carry half of the query's rarity weight"
+    if len(units) >= 3:
+        return f"a post must match at least {plan.min_match[0]} of {len(units)} units"
+    return "a post must match at least one unit"
 
 
 def _score(searcher, q: wq.Query, docnum: int) -> float:
