@@ -266,7 +266,7 @@ class Engine:
 
         fields = searcher.stored_fields(docnum)
         text = zlib.decompress(fields["doc"]["body"]).decode("utf-8")
-        terms = navigation.key_terms(searcher, docnum, f"{fields['doc']['title']}\n\n{text}")
+        terms = navigation.key_terms(searcher, f"{fields['doc']['title']}\n\n{text}")
         if not terms:
             return SearchResult(query=post_id, total=0, took_ms=0.0, hits=())
         plan = navigation.similar_plan(terms)

@@ -10,7 +10,7 @@ from whoosh import query as wq
 from . import analysis
 from .errors import UnknownPostError
 from .models import Settings, TermInfo
-from .query import Plan, Unit, unit_query
+from .query import Plan, unit_query
 
 #: Field name → (description, analyzer factory).
 CHAINS = {
@@ -128,7 +128,3 @@ def _score(searcher, q: wq.Query, docnum: int) -> float:
     for hit in results:
         return float(hit.score)
     return 0.0
-
-
-def unit_terms(unit: Unit) -> list[str]:
-    return [" ".join(alts) for alts in unit.terms]

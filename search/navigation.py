@@ -68,7 +68,7 @@ def suggest(searcher, plan: Plan, original: str, has_hits) -> str | None:
     return None
 
 
-def key_terms(searcher, docnum: int, text: str, count: int = 12) -> list[str]:
+def key_terms(searcher, text: str, count: int = 12) -> list[str]:
     """The most distinctive body terms of one post (tf-idf)."""
     return [t for t, _ in searcher.key_terms_from_text("body", text, numterms=count)]
 
