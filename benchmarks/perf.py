@@ -17,6 +17,9 @@ Measured on a temporary copy of the corpus:
 * a cold ``jsearch query "液浸冷却" --json`` from a new process, over an index
   of the repository's ``data/`` folder (median of 10);
 * a no-op update and an update after one file changed;
+* a build of the reference chain (normalised Sudachi long units only, one
+  field, the same Whoosh writer settings), the denominator of the analysis
+  chain's indexing cost;
 * the same build time and warm latency for the Whoosh bigram and SQLite FTS5
   trigram peers of ``baselines.py``;
 * with ``--scale``, build time, index size and median latency on N copies of
@@ -48,6 +51,7 @@ from search import Engine, sudachi
 from search.documents import Post
 from search.errors import QueryError
 from search.evaluation import load
+from search.indexer import PARALLEL_MIN_POSTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared/corpora/manpages-ja"
@@ -72,6 +76,33 @@ print(json.dumps({
     "maxrss_self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     "maxrss_children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
 }))
+"""
+
+# The reference chain of issue 4's indexing-cost budget: normalised Sudachi
+# long units only, one field, written with the same Whoosh writer settings
+# as a jsearch build, so the ratio isolates what the rest of the chain costs.
+_LONG_UNITS_CHILD = """
+import json, os, sys, time
+from pathlib import Path
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from search.analysis import NormalizedFormFilter, SudachiTokenizer
+from search.documents import iter_post_files, read_post
+
+index_dir, data_dir, procs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+started = time.perf_counter()
+index_dir.mkdir(parents=True, exist_ok=True)
+analyzer = SudachiTokenizer() | NormalizedFormFilter(keep_ascii=False)
+ix = FileStorage(str(index_dir)).create_index(Schema(id=ID(stored=True, unique=True), text=TEXT(analyzer)))
+if procs > 1:
+    writer = ix.writer(limitmb=128, procs=procs, multisegment=True, batchsize=50)
+else:
+    writer = ix.writer(limitmb=256)
+for path, _ in iter_post_files(data_dir):
+    post = read_post(path, data_dir)
+    writer.add_document(id=post.id, text=post.title + "\\n\\n" + post.body)
+writer.commit()
+print(json.dumps({"seconds": time.perf_counter() - started}))
 """
 
 
@@ -150,6 +181,22 @@ def build_in_child(index_dir: Path, data_dir: Path, procs: int) -> dict:
         "peak_rss_largest_process": largest_kb * 1024,
         "peak_rss_all_processes": peak_tree,
     }
+
+
+def long_units_build(index_dir: Path, data_dir: Path, procs: int) -> dict:
+    """Build time of the long-units-only reference chain, in a new process."""
+    if not procs:  # as jsearch decides for a full build
+        many = len(baselines.post_files(data_dir)) >= PARALLEL_MIN_POSTS
+        procs = min(os.cpu_count() or 1, 4) if many else 1
+    done = subprocess.run(
+        [sys.executable, "-c", _LONG_UNITS_CHILD, str(index_dir), str(data_dir), str(procs)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise RuntimeError(f"long-units build failed ({done.returncode}): {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return {**result, "procs": procs, "index_bytes": baselines.tree_bytes(index_dir)}
 
 
 def time_queries(search: Callable[[str], object], queries: Sequence[str]) -> tuple[list[float], int]:
@@ -394,6 +441,11 @@ def run(args: argparse.Namespace) -> dict:
         build["procs"] = args.procs
         out["jsearch_build"] = build
 
+        log("long units only, same writer (child process) …")
+        long_dir = work / "long-units"
+        out["long_units_build"] = long_units_build(long_dir, data, args.procs)
+        shutil.rmtree(long_dir, ignore_errors=True)
+
         log(f"jsearch warm queries ({len(mix)}) …")
         out["jsearch_latency"] = jsearch_latency(index_dir, data, mix)
 
@@ -440,6 +492,8 @@ def ratios(out: dict) -> dict[str, float]:
     build = out["jsearch_build"]["seconds"]
     p50 = out["jsearch_latency"]["p50"]
     found = {"jsearch_build_vs_sudachi": build / out["sudachi_floor"]["seconds"]}
+    if "long_units_build" in out:
+        found["jsearch_build_vs_long_units"] = build / out["long_units_build"]["seconds"]
     for name, peer in out["peers"].items():
         found[f"jsearch_build_vs_{name}"] = build / peer["build_seconds"]
         found[f"jsearch_p50_vs_{name}"] = p50 / peer["latency"]["p50"]
@@ -476,6 +530,12 @@ def format_report(out: dict) -> str:
             build["index_bytes"] / corpus,
         ),
     ]
+    if "long_units_build" in out:
+        long = out["long_units_build"]
+        lines.append(
+            f"{'long units only':<26}{long['seconds']:>9.1f}{'-':>14}{_mb(long['index_bytes']):>11}"
+            f"{long['index_bytes'] / corpus:>14.2f}"
+        )
     for name, peer in out["peers"].items():
         lines.append(
             f"{name:<26}{peer['build_seconds']:>9.1f}{'-':>14}{_mb(peer['index_bytes']):>11}"

@@ -55,46 +55,77 @@ def _lead(text: str) -> int:
 
 
 def _keys(units: Sequence[Unit]) -> list[str]:
+    return list({k for u in units for k in unit_keys(u)})
+
+
+def unit_keys(unit: Unit) -> set[str]:
+    """Strings whose presence in a passage suggests ``unit`` occurs there:
+    its folded text and its terms without inflectional kana endings."""
     keys: set[str] = set()
-    for u in units:
-        if u.text.strip():
-            keys.add(fold(u.text).strip())
-        terms = set(u.highlight_terms()) | {seq[0] for seq in u.sequences()} | set(u.parts)
-        for t in terms:
-            k = _TRAILING_KANA.sub("", t) or t
-            keys.add(k)
-    return [k for k in keys if k]
+    if unit.text.strip():
+        keys.add(fold(unit.text).strip())
+    terms = set(unit.highlight_terms()) | {seq[0] for seq in unit.sequences()} | set(unit.parts)
+    for t in terms:
+        keys.add(_TRAILING_KANA.sub("", t) or t)
+    keys.discard("")
+    return keys
 
 
 def unit_spans(
     text: str, units: Sequence[Unit], chains: Chains | None = None
 ) -> tuple[list[tuple[int, int]], set[int]]:
-    """Highlight spans in ``text`` and the indexes of the units they show."""
-    chains = chains or Chains()
-    main = [t.copy() for t in chains.main(text, positions=True, chars=True)]
-    parts = [t.copy() for t in chains.parts(text, positions=True, chars=True)]
+    """Highlight spans in ``text`` and the indexes of the units they show.
+
+    A unit shows where its own text occurs (folded, so width and case do not
+    matter) and where the analysis finds its terms: inflected forms, spelling
+    variants, compound parts, readings.  When every unit's text occurs as
+    typed (or a missing one leaves no trace a probe can see), the passage
+    is not analysed at all; otherwise Sudachi runs once over it, and the
+    short-unit and reading chains only for units still unfound.
+    """
     folded = fold(text)
-    spans: list[tuple[int, int]] = []
-    matched: set[int] = set()
-    for i, unit in enumerate(units):
-        found = _term_spans(main, unit.highlight_terms())
-        for seq in unit.sequences():
-            found += _seq_spans(main, seq)
-        if unit.parts:
-            found += _seq_spans(parts, unit.parts)
-        needle = fold(unit.text).strip()
-        if len(needle) >= 2:
-            start = folded.find(needle)
-            while start != -1:
-                found.append((start, start + len(needle)))
-                start = folded.find(needle, start + 1)
-        if unit.reading and len(unit.reading) >= 1 and unit.reading != (unit.text,):
-            readings = [t.copy() for t in chains.reading(text, positions=True, chars=True)]
-            found += _seq_spans(readings, unit.reading)
-        if found:
-            matched.add(i)
-            spans.extend(found)
-    return merge(spans), matched
+    found: list[list[tuple[int, int]]] = [_literal_spans(folded, unit) for unit in units]
+    # analysis can only add a unit that is typed in kana or leaves a trace
+    # in the passage (the same test that picked the candidate passages)
+    if any(
+        not spans and (unit.reading or any(k in folded for k in unit_keys(unit)))
+        for spans, unit in zip(found, units, strict=True)
+    ):
+        chains = chains or Chains()
+        main = list(_copies(chains.main(text, positions=True, chars=True)))
+        for spans, unit in zip(found, units, strict=True):
+            spans += _term_spans(main, unit.highlight_terms())
+            for seq in unit.sequences():
+                spans += _seq_spans(main, seq)
+        if not all(found) and any(unit.parts for unit in units):
+            parts = list(_copies(chains.parts(text, positions=True, chars=True)))
+            for spans, unit in zip(found, units, strict=True):
+                if not spans and unit.parts:
+                    spans += _seq_spans(parts, unit.parts)
+        if not all(found) and any(unit.reading for unit in units):
+            readings = list(_copies(chains.reading(text, positions=True, chars=True)))
+            for spans, unit in zip(found, units, strict=True):
+                if unit.reading and unit.reading != (unit.text,):
+                    spans += _seq_spans(readings, unit.reading)
+    matched = {i for i, spans in enumerate(found) if spans}
+    return merge([span for spans in found for span in spans]), matched
+
+
+def _literal_spans(folded: str, unit: Unit) -> list[tuple[int, int]]:
+    """Where the unit's own text occurs in the folded passage (two
+    characters or more: a single character is too weak to show a match)."""
+    needle = fold(unit.text).strip()
+    out: list[tuple[int, int]] = []
+    if len(needle) >= 2:
+        start = folded.find(needle)
+        while start != -1:
+            out.append((start, start + len(needle)))
+            start = folded.find(needle, start + 1)
+    return out
+
+
+def _copies(tokens):
+    return (t.copy() for t in tokens)
 
 
 def _term_spans(tokens, terms: set[str]) -> list[tuple[int, int]]:
