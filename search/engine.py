@@ -225,20 +225,27 @@ class Engine:
     def _run(self, searcher, plan, query, started, limit, offset, sort, facets, suggest, passages, mask=None):
         from . import navigation
 
-        allowed = self._cut(searcher, plan)
-        kwargs = {}
-        if sort != "relevance":
-            kwargs = {"sortedby": "date", "reverse": sort == "-date"}
-        if allowed is not None and not allowed:
-            docs, total, matched = [], 0, set()
+        scored = self._ranked(searcher, plan, mask) if sort == "relevance" else None
+        if scored is not None:
+            total = len(scored)
+            matched = {docnum for _, docnum in scored} if facets else set()
+            page = scored[offset : offset + limit] if limit else []
+            docs = [(score, searcher.stored_fields(docnum)) for score, docnum in page]
         else:
-            # scoring every match costs less than a top-k pass plus a count
-            results = searcher.search(plan.query, limit=None, filter=allowed, mask=mask, **kwargs)
-            total = len(results)
-            matched = {r.docnum for r in results} if facets else set()
-            page = results[offset : offset + limit] if limit else []
-            # with a date sort Whoosh reports the sort key as the score
-            docs = [(r.score if sort == "relevance" else 0.0, r.fields()) for r in page]
+            allowed = self._cut(searcher, plan)
+            kwargs = {}
+            if sort != "relevance":
+                kwargs = {"sortedby": "date", "reverse": sort == "-date"}
+            if allowed is not None and not allowed:
+                docs, total, matched = [], 0, set()
+            else:
+                # scoring every match costs less than a top-k pass plus a count
+                results = searcher.search(plan.query, limit=None, filter=allowed, mask=mask, **kwargs)
+                total = len(results)
+                matched = {r.docnum for r in results} if facets else set()
+                page = results[offset : offset + limit] if limit else []
+                # with a date sort Whoosh reports the sort key as the score
+                docs = [(r.score if sort == "relevance" else 0.0, r.fields()) for r in page]
         hits = tuple(self._hit(fields, score or 0.0, plan, passages) for score, fields in docs)
         suggestion = None
         if not total and suggest and plan.units:
@@ -274,7 +281,7 @@ class Engine:
             searcher, plan, post_id, started, limit, 0, "relevance", False, False, passages, mask={docnum}
         )
 
-    def _cut(self, searcher, plan: Plan):
+    def _cut(self, searcher, plan: Plan) -> set[int] | None:
         """Doc numbers that match enough of a query's units, or None.
 
         Queries of three or more units: a post must match at least
@@ -287,32 +294,58 @@ class Engine:
         adjectives that occur nowhere are left out instead: a text that
         answers the question often phrases its predicate differently.
         """
-        if not plan.ranked:
-            return None
         from .query import unit_query
 
         allowed = None
-        total_docs = max(searcher.doc_count(), 1)
         for units, need in zip(plan.ranked, plan.min_match, strict=True):
-            if len(units) < 3 and not any(u.unknown and not u.predicate for u in units):
+            if not _has_cut(units):
                 continue  # nothing to cut: skip counting matches per unit
             per_unit = [set(unit_query(unit, self.settings).docs(searcher)) for unit in units]
-            weights = [1.0] * len(per_unit)
-            if any(not docs and not unit.predicate for docs, unit in zip(per_unit, units, strict=True)):
-                weights = [
-                    0.0 if not docs and unit.predicate else math.log(1 + total_docs / (1 + len(docs)))
-                    for docs, unit in zip(per_unit, units, strict=True)
-                ]
-                need = self.settings.min_match_ratio * sum(weights) - 1e-9
-            elif len(units) < 3:
-                continue
-            counts: dict[int, float] = {}
-            for docs, weight in zip(per_unit, weights, strict=True):
-                for docnum in docs:
-                    counts[docnum] = counts.get(docnum, 0.0) + weight
-            ok = {d for d, c in counts.items() if c >= need}
+            ok = self._enough(searcher, units, need, per_unit)
             allowed = ok if allowed is None else allowed & ok
         return allowed
+
+    def _enough(self, searcher, units, need: int, per_unit) -> set[int]:
+        """The cut rule (see :meth:`_cut`) over each unit's matching docs."""
+        weights = [1.0] * len(per_unit)
+        if any(not docs and not unit.predicate for docs, unit in zip(per_unit, units, strict=True)):
+            total_docs = max(searcher.doc_count(), 1)
+            weights = [
+                0.0 if not docs and unit.predicate else math.log(1 + total_docs / (1 + len(docs)))
+                for docs, unit in zip(per_unit, units, strict=True)
+            ]
+            need = self.settings.min_match_ratio * sum(weights) - 1e-9
+        counts: dict[int, float] = {}
+        for docs, weight in zip(per_unit, weights, strict=True):
+            for docnum in docs:
+                counts[docnum] = counts.get(docnum, 0.0) + weight
+        return {d for d, c in counts.items() if c >= need}
+
+    def _ranked(self, searcher, plan: Plan, mask) -> list[tuple[float, int]] | None:
+        """Every hit of a query with a cut as ``(score, docnum)``, best first,
+        or None for other queries.
+
+        Such a query is a sum of its units' scores, so each unit is scored
+        once and the same postings serve both the cut and the ranking (the
+        general path reads them twice)."""
+        if len(plan.ranked) != 1 or not _has_cut(plan.ranked[0]):
+            return None
+        from .query import unit_query
+
+        units = plan.ranked[0]
+        per_unit = []
+        for unit in units:
+            results = searcher.search(unit_query(unit, self.settings), limit=None, mask=mask)
+            per_unit.append({docnum: score for score, docnum in results.top_n})
+        allowed = self._enough(searcher, units, plan.min_match[0], per_unit)
+        if plan.exclude is not None:
+            allowed -= set(plan.exclude.docs(searcher))
+        totals = dict.fromkeys(allowed, 0.0)
+        for scores in per_unit:
+            for docnum, score in scores.items():
+                if docnum in totals:
+                    totals[docnum] += score
+        return sorted(((score, docnum) for docnum, score in totals.items()), key=lambda x: (-x[0], x[1]))
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int) -> Hit:
         from .highlight import best_passages
@@ -372,3 +405,9 @@ class Engine:
                 return []
 
         return evaluation.evaluate(queries, run)
+
+
+def _has_cut(units) -> bool:
+    """Whether the cut can remove anything: three or more units, or a
+    noun that occurs nowhere."""
+    return len(units) >= 3 or any(u.unknown and not u.predicate for u in units)

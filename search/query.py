@@ -83,6 +83,7 @@ class Plan:
     excluded: list[Unit] = field(default_factory=list)
     ranked: list[list[Unit]] = field(default_factory=list)  # unit groups with a cut
     min_match: list[int] = field(default_factory=list)
+    exclude: wq.Query | None = None  # top-level exclusions of a query with a cut
 
 
 def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = None) -> list[Unit]:
@@ -239,6 +240,7 @@ class Compiler:
         self.units: list[Unit] = []
         self.excluded: list[Unit] = []
         self.unit_count = 0
+        self._top_exclude: wq.Query | None = None
         reader = searcher.reader()
         self._has_reading = lambda t: reader.doc_frequency("reading", t) > 0
 
@@ -248,6 +250,7 @@ class Compiler:
         if ranked and cut:
             plan.ranked.append(ranked)
             plan.min_match.append(cut)
+            plan.exclude = self._top_exclude
         return plan
 
     # --- nodes -----------------------------------------------------------
@@ -284,6 +287,8 @@ class Compiler:
             q = wq.NullQuery if any(isinstance(n, syntax.Text) for n in seq.nodes) else wq.Every()
         if nots:
             q = wq.AndNot(q, wq.Or(nots))
+            if top:
+                self._top_exclude = wq.Or(nots)
         cut = 0
         if top and not must and not should and len(should_units) >= 2:
             cut = math.ceil(len(should_units) * self.s.min_match_ratio)
@@ -382,8 +387,11 @@ class Compiler:
         return unit_query(unit, self.s)
 
     def _matches(self, q: wq.Query) -> bool:
-        for _ in q.docs(self.searcher):
-            return True
+        # clause by clause: a union matcher would read every posting of
+        # every clause before it could name a first match
+        for sub in q.subqueries if isinstance(q, wq.Or) else (q,):
+            for _ in sub.docs(self.searcher):
+                return True
         return False
 
 

@@ -78,3 +78,8 @@ def test_stop_parts_of_speech_are_configurable_and_fingerprinted(tmp_path):
         assert [h.id for h in e.search("です").hits] == ["a.md"]
         hit = e.search("です").hits[0]
         assert any(p.text[a:b] == "です" for p in hit.passages for a, b in p.highlights)
+
+
+def test_long_query_keeps_its_cut_and_its_exclusions(small):
+    assert [h.id for h in small.search("メモリ 割り当て 仕組み").hits] == ["exact.md", "apart.md"]
+    assert [h.id for h in small.search("メモリ 割り当て 仕組み -動的").hits] == ["exact.md"]
