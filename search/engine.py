@@ -246,7 +246,8 @@ class Engine:
                 page = results[offset : offset + limit] if limit else []
                 # with a date sort Whoosh reports the sort key as the score
                 docs = [(r.score if sort == "relevance" else 0.0, r.fields()) for r in page]
-        hits = tuple(self._hit(fields, score or 0.0, plan, passages) for score, fields in docs)
+        spellings: dict[str, set[str]] = {}  # shared by the hits' passages (see best_passages)
+        hits = tuple(self._hit(fields, score or 0.0, plan, passages, spellings) for score, fields in docs)
         suggestion = None
         if not total and suggest and plan.units:
             suggestion = navigation.suggest(
@@ -347,13 +348,13 @@ class Engine:
                     totals[docnum] += score
         return sorted(((score, docnum) for docnum, score in totals.items()), key=lambda x: (-x[0], x[1]))
 
-    def _hit(self, fields: dict, score: float, plan: Plan, count: int) -> Hit:
+    def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
         from .highlight import best_passages
 
         doc = fields["doc"]
         body = zlib.decompress(doc["body"]).decode("utf-8")
         passages = (
-            best_passages(body, doc["sections"], plan.units, doc["excerpt"], count, self._chains())
+            best_passages(body, doc["sections"], plan.units, doc["excerpt"], count, self._chains(), spellings)
             if count
             else ()
         )

@@ -13,7 +13,7 @@ did.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .analysis import Chains, fold
 from .models import Passage
@@ -21,6 +21,8 @@ from .query import Unit
 
 MIN_CHARS = 80
 MAX_CHARS = 200
+#: Passages analysed, at most, to find a kana query's kanji text in one post.
+BLIND_SCAN = 40
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\. )")
 _TRAILING_KANA = re.compile(r"[\u3041-\u309fー]+$")
@@ -72,7 +74,10 @@ def unit_keys(unit: Unit) -> set[str]:
 
 
 def unit_spans(
-    text: str, units: Sequence[Unit], chains: Chains | None = None
+    text: str,
+    units: Sequence[Unit],
+    chains: Chains | None = None,
+    spellings: dict[str, set[str]] | None = None,
 ) -> tuple[list[tuple[int, int]], set[int]]:
     """Highlight spans in ``text`` and the indexes of the units they show.
 
@@ -82,9 +87,16 @@ def unit_spans(
     typed (or a missing one leaves no trace a probe can see), the passage
     is not analysed at all; otherwise Sudachi runs once over it, and the
     short-unit and reading chains only for units still unfound.
+
+    ``spellings`` remembers, per kana unit, the text forms its reading was
+    found as (るいじょう → 累乗), so that later passages of the same query
+    find them as typed.
     """
     folded = fold(text)
-    found: list[list[tuple[int, int]]] = [_literal_spans(folded, unit) for unit in units]
+    spellings = {} if spellings is None else spellings
+    found: list[list[tuple[int, int]]] = [
+        _literal_spans(folded, unit, spellings.get(unit.text, ())) for unit in units
+    ]
     # analysis can only add a unit that is typed in kana or leaves a trace
     # in the passage (the same test that picked the candidate passages)
     if any(
@@ -106,21 +118,24 @@ def unit_spans(
             readings = list(_copies(chains.reading(text, positions=True, chars=True)))
             for spans, unit in zip(found, units, strict=True):
                 if unit.reading and unit.reading != (unit.text,):
-                    spans += _seq_spans(readings, unit.reading)
+                    shown = _seq_spans(readings, unit.reading)
+                    spellings.setdefault(unit.text, set()).update(folded[a:b] for a, b in shown)
+                    spans += shown
     matched = {i for i, spans in enumerate(found) if spans}
     return merge([span for spans in found for span in spans]), matched
 
 
-def _literal_spans(folded: str, unit: Unit) -> list[tuple[int, int]]:
-    """Where the unit's own text occurs in the folded passage (two
-    characters or more: a single character is too weak to show a match)."""
-    needle = fold(unit.text).strip()
+def _literal_spans(folded: str, unit: Unit, spellings: Iterable[str] = ()) -> list[tuple[int, int]]:
+    """Where the unit's own text (or a spelling its reading was found as)
+    occurs in the folded passage; two characters or more, as a single
+    character is too weak to show a match."""
     out: list[tuple[int, int]] = []
-    if len(needle) >= 2:
-        start = folded.find(needle)
-        while start != -1:
-            out.append((start, start + len(needle)))
-            start = folded.find(needle, start + 1)
+    for needle in {fold(unit.text).strip(), *spellings}:
+        if len(needle) >= 2:
+            start = folded.find(needle)
+            while start != -1:
+                out.append((start, start + len(needle)))
+                start = folded.find(needle, start + 1)
     return out
 
 
@@ -175,10 +190,16 @@ def best_passages(
     fallback: str = "",
     count: int = 3,
     chains: Chains | None = None,
+    spellings: dict[str, set[str]] | None = None,
 ) -> tuple[Passage, ...]:
-    """The ``count`` passages of ``body`` that show the most of the query."""
+    """The ``count`` passages of ``body`` that show the most of the query.
+
+    Pass the same ``spellings`` dict for every hit of one query: what one
+    hit teaches about the text forms of kana units probes the next ones.
+    """
+    spellings = {} if spellings is None else spellings
     spans = split_passages(body)
-    keys = _keys(units)
+    keys = _keys(units) + [k for u in units for k in spellings.get(u.text, ())]
     probes = []
     folded_body = fold(body) if keys else ""  # length-preserving: slices line up
     if keys:
@@ -187,24 +208,32 @@ def best_passages(
             hits = sum(1 for k in keys if k in folded)
             if hits:
                 probes.append((-hits, idx))
-    if not probes and any(u.reading for u in units):
-        # kana typed for kanji text: no string probe can find it
-        probes = [(0, idx) for idx in range(min(len(spans), 40))]
     probes.sort()
-    scored = []
+    scored: list[tuple[float, int, str, list[tuple[int, int]]]] = []
     seen_texts: set[str] = set()
-    for _, idx in probes[: max(count + 1, 40 if any(u.reading for u in units) else 0)]:
-        a, b = spans[idx]
-        text = body[a:b]
-        if text in seen_texts:
-            continue
-        seen_texts.add(text)
-        highlights, matched = unit_spans(text, units, chains)
-        if highlights:
-            score = len(matched) + 0.1 * min(len(highlights), 5)
-            scored.append((-score, idx, text, highlights))
-        if len(scored) > count:
-            break
+
+    def analyse(order: Iterable[int], tries: int) -> None:
+        # stop after ``tries`` analyses or once one passage more than shown
+        # has been found
+        for idx in order:
+            if tries <= 0 or len(scored) > count:
+                return
+            a, b = spans[idx]
+            text = body[a:b]
+            if text in seen_texts:
+                continue
+            seen_texts.add(text)
+            tries -= 1
+            highlights, matched = unit_spans(text, units, chains, spellings)
+            if highlights:
+                score = len(matched) + 0.1 * min(len(highlights), 5)
+                scored.append((-score, idx, text, highlights))
+
+    analyse((idx for _, idx in probes), count + 1)
+    if not scored and any(u.reading for u in units):
+        # kana typed for kanji text leaves no trace a string probe can see:
+        # analyse the opening passages until the reading turns up
+        analyse(range(len(spans)), BLIND_SCAN)
     scored.sort()
     passages = [
         Passage(text, _heading(sections, spans[idx][0]), tuple(h)) for _, idx, text, h in scored[:count]
