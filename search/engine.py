@@ -301,7 +301,7 @@ class Engine:
         for units, need in zip(plan.ranked, plan.min_match, strict=True):
             if not _has_cut(units):
                 continue  # nothing to cut: skip counting matches per unit
-            per_unit = [set(unit_query(unit, self.settings).docs(searcher)) for unit in units]
+            per_unit = [set(unit_query(unit, self.settings, plan.memo).docs(searcher)) for unit in units]
             ok = self._enough(searcher, units, need, per_unit)
             allowed = ok if allowed is None else allowed & ok
         return allowed
@@ -336,7 +336,7 @@ class Engine:
         units = plan.ranked[0]
         per_unit = []
         for unit in units:
-            results = searcher.search(unit_query(unit, self.settings), limit=None, mask=mask)
+            results = searcher.search(unit_query(unit, self.settings, plan.memo), limit=None, mask=mask)
             per_unit.append({docnum: score for score, docnum in results.top_n})
         allowed = self._enough(searcher, units, plan.min_match[0], per_unit)
         if plan.exclude is not None:

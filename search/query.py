@@ -19,6 +19,7 @@ from the Sudachi synonym dictionary, weighted below the user's own words.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -84,6 +85,7 @@ class Plan:
     ranked: list[list[Unit]] = field(default_factory=list)  # unit groups with a cut
     min_match: list[int] = field(default_factory=list)
     exclude: wq.Query | None = None  # top-level exclusions of a query with a cut
+    memo: dict = field(default_factory=dict)  # substring verdicts (see Substring)
 
 
 def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = None) -> list[Unit]:
@@ -145,8 +147,9 @@ def _seq_query(fieldname: str, seq: tuple[str, ...], boost: float) -> wq.Query:
     return wq.Phrase(fieldname, list(seq), boost=boost)
 
 
-def unit_query(unit: Unit, s: Settings) -> wq.Query:
-    """The Whoosh query for one unit over all fields."""
+def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
+    """The Whoosh query for one unit over all fields.  ``memo`` (one per
+    compiled query) spares re-checking substrings each time it is run."""
     subs: list[wq.Query] = []
     if unit.field:
         fields = [(unit.field, 1.0)]
@@ -181,7 +184,8 @@ def unit_query(unit: Unit, s: Settings) -> wq.Query:
             subs.append(wq.Term("ngram", grams[0], boost=s.ngram_boost))
         elif unit.substring_only:
             # the unit's words occur nowhere: only an exact substring counts
-            subs.append(wq.Phrase("ngram", list(unit.grams), boost=s.ngram_boost))
+            key = analysis.substring_key(unit.text)
+            subs.append(Substring(grams, key, boost=s.ngram_boost, memo=memo))
         # A unit whose words are indexed gets no bigram clause: intersecting
         # the postings of common bigrams was half of the matching time, and
         # the dev sets scored the same without it (the posts it added hold
@@ -194,6 +198,90 @@ def unit_query(unit: Unit, s: Settings) -> wq.Query:
     if not subs:
         return wq.NullQuery
     return wq.Or(subs)
+
+
+class Substring(wq.Query):
+    """Posts whose text holds ``key`` (see :func:`~search.analysis.substring_key`):
+    all of its bigrams propose candidates, the stored title and body confirm
+    them, and the bigrams' scores rank them.  The bigram field keeps no
+    positions; this check is exact where a phrase of bigrams was not."""
+
+    def __init__(self, grams: list[str], key: str, boost: float = 1.0, memo: dict | None = None) -> None:
+        self.grams = list(grams)
+        self.key = key
+        self.boost = boost
+        self.memo = {} if memo is None else memo
+
+    def __deepcopy__(self, _memo: dict) -> Substring:
+        # Whoosh copies queries to re-boost them; the verdicts stay shared
+        return Substring(self.grams, self.key, self.boost, self.memo)
+
+    def _bigrams(self) -> wq.Query:
+        return wq.And([wq.Term("ngram", g) for g in self.grams], boost=self.boost)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Substring) and (self.grams, self.key, self.boost) == (
+            other.grams,
+            other.key,
+            other.boost,
+        )
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.grams), self.key, self.boost))
+
+    def __unicode__(self) -> str:
+        return f'ngram:"{self.key.replace(chr(0), " ")}"' + (f"^{self.boost:g}" if self.boost != 1 else "")
+
+    __str__ = __unicode__
+
+    def __repr__(self) -> str:
+        return f"Substring({self.grams!r}, {self.key!r}, boost={self.boost!r})"
+
+    def field(self) -> str:
+        return "ngram"
+
+    def children(self):
+        return iter([self._bigrams()])
+
+    def estimate_size(self, ixreader) -> int:
+        return self._bigrams().estimate_size(ixreader)
+
+    def normalize(self) -> wq.Query:
+        return self
+
+    def matcher(self, searcher, context=None):
+        from whoosh.matching import FilterMatcher, NullMatcher
+
+        found = self._verified(searcher)
+        if not found:
+            return NullMatcher()
+        return FilterMatcher(self._bigrams().matcher(searcher, context), found)
+
+    def _verified(self, searcher) -> frozenset[int]:
+        # a query is checked, cut and scored over the same candidates: its
+        # memo keeps the verdicts per searcher (segment) and key
+        memo_key = (id(searcher), self.key)
+        found = self.memo.get(memo_key)
+        if found is None:
+            bigrams = self._bigrams()
+            candidates = bigrams.matcher(searcher, searcher.boolean_context()).all_ids()
+            found = frozenset(d for d in candidates if _holds(searcher.stored_fields(d), self.key))
+            self.memo[memo_key] = found
+        return found
+
+
+def _holds(fields: dict, key: str) -> bool:
+    """Whether a stored post's title and body hold the substring key."""
+    doc = fields["doc"]
+    text = doc["title"] + "\n\n" + zlib.decompress(doc["body"]).decode("utf-8")
+    runs = key.split("\0")
+    # one run of non-ASCII word characters occurs only inside such a run
+    if len(runs) == 1 and key in text:
+        return True
+    folded = fold(text)
+    if not all(run in folded for run in runs):
+        return False
+    return len(runs) == 1 or key in analysis.substring_key(folded)
 
 
 def segment_reading(kana: str, has_term) -> tuple[str, ...]:
@@ -241,12 +329,13 @@ class Compiler:
         self.excluded: list[Unit] = []
         self.unit_count = 0
         self._top_exclude: wq.Query | None = None
+        self.memo: dict = {}
         reader = searcher.reader()
         self._has_reading = lambda t: reader.doc_frequency("reading", t) > 0
 
     def compile(self, tree: syntax.Seq) -> Plan:
         query, ranked, cut = self._seq(tree, top=True)
-        plan = Plan(query.normalize(), self.units, self.excluded)
+        plan = Plan(query.normalize(), self.units, self.excluded, memo=self.memo)
         if ranked and cut:
             plan.ranked.append(ranked)
             plan.min_match.append(cut)
@@ -339,7 +428,7 @@ class Compiler:
         for u in units:
             u = Unit(u.text, u.terms, field="title")
             self._register(u)
-            qs.append(unit_query(u, self.s))
+            qs.append(unit_query(u, self.s, self.memo))
         if not qs:
             return wq.NullQuery
         return wq.And(qs)
@@ -364,12 +453,12 @@ class Compiler:
         """Mark a unit whose words occur nowhere as substring-only, and
         relax a phrase that occurs nowhere, even as a substring, to its
         tokens."""
-        if self._matches(unit_query(replace(unit, grams=()), self.s)):
+        if self._matches(unit_query(replace(unit, grams=()), self.s, self.memo)):
             return [unit]
         exact = replace(unit, substring_only=True)
         if not unit.phrase or not relax or unit.reading:
-            return [replace(exact, unknown=not self._matches(unit_query(exact, self.s)))]
-        if self._matches(unit_query(exact, self.s)):
+            return [replace(exact, unknown=not self._matches(unit_query(exact, self.s, self.memo)))]
+        if self._matches(unit_query(exact, self.s, self.memo)):
             return [exact]
         out = []
         for part in _relax(unit, self.synonyms):
@@ -384,7 +473,7 @@ class Compiler:
         return unit
 
     def _unit_q(self, unit: Unit) -> wq.Query:
-        return unit_query(unit, self.s)
+        return unit_query(unit, self.s, self.memo)
 
     def _matches(self, q: wq.Query) -> bool:
         # clause by clause: a union matcher would read every posting of

@@ -7,7 +7,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from .analysis import CHAIN_VERSION, Chains
 
 #: Bump when fields or their analysis change; part of the fingerprint.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Fields searched by free-text queries, with the chain that fills them.
 TEXT_FIELDS = ("title", "tags", "excerpt", "body", "parts", "reading", "ngram")
@@ -27,7 +27,8 @@ def build_schema(chains: Chains | None = None) -> Schema:
         body=TEXT(analyzer=main, phrase=True),
         parts=TEXT(analyzer=chains.parts, phrase=True),
         reading=TEXT(analyzer=chains.reading, phrase=True),
-        ngram=TEXT(analyzer=chains.ngram, phrase=True),
+        # no positions: a substring is confirmed from the stored text
+        ngram=TEXT(analyzer=chains.ngram, phrase=False),
         # exact values, for display in facets; filters match them folded
         tag=KEYWORD(commas=True),
         category=KEYWORD(commas=True),

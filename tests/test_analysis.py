@@ -117,3 +117,19 @@ def test_katakana_long_vowel_variants_collapse():
     for a, b in pairs:
         assert [t.text for t in main_analyzer()(a)] == [t.text for t in main_analyzer()(b)]
     assert [t.text for t in main_analyzer()("キー")] == ["キー"]  # short words keep their mark
+
+
+def test_fold_stable_ranges_really_fold_to_themselves():
+    import re
+
+    from search.analysis import _FOLD, FOLD_STABLE
+
+    for lo, hi in re.findall(r"(.)-(.)", FOLD_STABLE, re.DOTALL):
+        for code in range(ord(lo), ord(hi) + 1):
+            assert _FOLD[code] == chr(code), hex(code)
+
+
+def test_fold_keeps_length_and_folds_width_and_case():
+    text = "ＧＰＵとｶﾀｶﾅ、Ｄａｔａ　Center①"
+    assert fold(text) == "gpuとカタカナ、data center1"
+    assert len(fold(text)) == len(text)

@@ -83,3 +83,22 @@ def test_stop_parts_of_speech_are_configurable_and_fingerprinted(tmp_path):
 def test_long_query_keeps_its_cut_and_its_exclusions(small):
     assert [h.id for h in small.search("メモリ 割り当て 仕組み").hits] == ["exact.md", "apart.md"]
     assert [h.id for h in small.search("メモリ 割り当て 仕組み -動的").hits] == ["exact.md"]
+
+
+def test_unknown_word_found_as_exact_substring_only(tmp_path):
+    data = corpus(
+        tmp_path / "d",
+        {
+            "inside.md": "新製品ぴよぷよぽの説明。",
+            "scattered.md": "ぴよぷ、よぽ、ぷよ。",  # every bigram of ぴよぷよぽ, never together
+            "wide.md": "ﾋﾟﾖﾌﾟﾖﾎﾟ版もある。",  # half-width katakana
+        },
+    )
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        hits = e.search("ぴよぷよぽ").hits
+        assert hits[0].id == "inside.md"
+        assert "scattered.md" not in {h.id for h in hits}
+        assert [p.text[a:b] for p in hits[0].passages for a, b in p.highlights] == ["ぴよぷよぽ"]
+        # half-width katakana (two characters per voiced kana) is found too
+        assert "wide.md" in {h.id for h in e.search("ピヨプヨポ版").hits}
