@@ -211,7 +211,12 @@ def is_stop(
 
 class ShortUnitFilter(Filter):
     """Replaces each long unit by its short units (mode A), renumbering
-    positions so that phrase queries over short units work."""
+    positions so that phrase queries over short units work.
+
+    When indexing, only compounds are split: a long unit that is a single
+    short unit is already in the main field, so it leaves just a position
+    gap here (the field then answers "inside a compound", at a fraction of
+    its size).  Queries and highlighting get every short unit."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         pos = None
@@ -219,6 +224,8 @@ class ShortUnitFilter(Filter):
             parts = t.morph.parts or (t.morph,)
             if t.positions:
                 pos = t.pos if pos is None else max(pos + 1, t.pos)
+            if not t.morph.parts and t.mode == "index":
+                continue
             base_char = t.startchar - t.morph.start if t.chars else 0
             for i, part in enumerate(parts):
                 t.morph = part
@@ -430,4 +437,4 @@ class Chains:
 
 #: Names of the steps of each field's chain, recorded in the index
 #: fingerprint so that a change of chain forces a rebuild.
-CHAIN_VERSION = 4
+CHAIN_VERSION = 5

@@ -292,7 +292,8 @@ def explain(
         console.print(f"[bold]excluded:[/bold] {', '.join(info.excluded)}")
     if info.post_id:
         state = "matches" if info.matched else "does not match"
-        console.print(f"[bold]{info.post_id}[/bold] {state}; total score {info.total_score:.3f}")
+        factor = f" (units' sum × coordination {info.coordination:.2f})" if info.coordination else ""
+        console.print(f"[bold]{info.post_id}[/bold] {state}; total score {info.total_score:.3f}{factor}")
     console.print(f"[dim]{info.query}[/dim]")
 
 

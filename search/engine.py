@@ -323,13 +323,15 @@ class Engine:
         return {d for d, c in counts.items() if c >= need}
 
     def _ranked(self, searcher, plan: Plan, mask) -> list[tuple[float, int]] | None:
-        """Every hit of a query with a cut as ``(score, docnum)``, best first,
-        or None for other queries.
+        """Every hit of a free-word query of several units as ``(score,
+        docnum)``, best first, or None for other queries.
 
-        Such a query is a sum of its units' scores, so each unit is scored
-        once and the same postings serve both the cut and the ranking (the
-        general path reads them twice)."""
-        if len(plan.ranked) != 1 or not _has_cut(plan.ranked[0]):
+        Each unit is scored once; the same scores serve the cut and the
+        ranking.  A post's score is the sum of its units' BM25 scores times
+        the coordination factor (units matched / units) ** coordination,
+        as in Lucene's classic similarity: without it one word repeated in
+        a title outranks a post that has every word of the query."""
+        if len(plan.ranked) != 1:
             return None
         from .query import unit_query
 
@@ -338,14 +340,23 @@ class Engine:
         for unit in units:
             results = searcher.search(unit_query(unit, self.settings, plan.memo), limit=None, mask=mask)
             per_unit.append({docnum: score for score, docnum in results.top_n})
-        allowed = self._enough(searcher, units, plan.min_match[0], per_unit)
+        if _has_cut(units):
+            allowed = self._enough(searcher, units, plan.min_match[0], per_unit)
+        else:
+            allowed = set().union(*per_unit)
         if plan.exclude is not None:
             allowed -= set(plan.exclude.docs(searcher))
         totals = dict.fromkeys(allowed, 0.0)
+        matched = dict.fromkeys(allowed, 0)
         for scores in per_unit:
             for docnum, score in scores.items():
                 if docnum in totals:
                     totals[docnum] += score
+                    matched[docnum] += 1
+        power = self.settings.coordination
+        if power:
+            for docnum in totals:
+                totals[docnum] *= (matched[docnum] / len(units)) ** power
         return sorted(((score, docnum) for docnum, score in totals.items()), key=lambda x: (-x[0], x[1]))
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
@@ -391,7 +402,17 @@ class Engine:
         from . import introspect
 
         plan = self.plan(query, synonyms=synonyms)
-        return introspect.explain(self._searcher(), plan, self.settings, post_id)
+        searcher = self._searcher()
+        info = introspect.explain(searcher, plan, self.settings, post_id)
+        scored = self._ranked(searcher, plan, None) if post_id is not None else None
+        if scored is None:
+            return info
+        # free words: the ranking's own sum, coordination factor and cut
+        docnum = searcher.document_number(id=post_id)
+        total = next((score for score, d in scored if d == docnum), 0.0)
+        shown = sum(1 for u in info.units if u.score)
+        factor = (shown / len(info.units)) ** self.settings.coordination if info.units else 1.0
+        return replace(info, total_score=total, matched=total > 0, coordination=factor)
 
     def evaluate(self, queries_path: str | os.PathLike, *, limit: int = 10) -> Report:
         """Relevance figures for a judged query set (``jsearch eval``)."""

@@ -76,6 +76,7 @@ class Explanation:
     post_id: str | None = None
     total_score: float | None = None
     matched: bool | None = None
+    coordination: float | None = None  # factor on the units' sum (free words)
 
 
 def _clauses(q: wq.Query) -> tuple[str, ...]:

@@ -142,3 +142,7 @@ class Settings:
     loose_boost: float = 0.3
     #: Fraction of a long query's units a post must match (see query.py).
     min_match_ratio: float = 0.5
+    #: A free-word query's score is scaled by (units matched / units) to
+    #: this power, so a post with all the words outranks one that repeats
+    #: a single word (0 turns it off).
+    coordination: float = 0.5

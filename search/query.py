@@ -50,6 +50,7 @@ class Unit:
     loose: bool = False  # a compound typed as one word: its parts anywhere count a little
     predicate: bool = False  # a verb or adjective (often phrased differently by the text)
     unknown: bool = False  # matches no post at all
+    slop: int = 1  # phrase slop: more than 1 where particles sit inside a kana unit
 
     @property
     def phrase(self) -> bool:
@@ -122,6 +123,9 @@ def _unit(
         if t.text not in alts:
             alts.append(t.text)
     terms = tuple(tuple(v) for _, v in sorted(positions.items()))
+    # a unit typed in kana may hold particles, which leave position gaps
+    order = sorted(positions)
+    slop = max((b - a for a, b in zip(order, order[1:], strict=False)), default=1)
     parts = tuple(t.text for t in chains.parts(text, mode="query"))
     grams = tuple(analysis.bigrams(text)) if len(fold(text).strip()) >= 2 else ()
     reading = (to_katakana(fold(text)),) if kana else ()
@@ -138,13 +142,13 @@ def _unit(
                 found.append(seq)
         syns = tuple(found[:8])
     predicate = bool(morphs) and all(m.pos[0] in ("動詞", "形容詞") for m in morphs)
-    return Unit(str(text), terms, parts, grams, reading, syns, loose=loose, predicate=predicate)
+    return Unit(str(text), terms, parts, grams, reading, syns, loose=loose, predicate=predicate, slop=slop)
 
 
-def _seq_query(fieldname: str, seq: tuple[str, ...], boost: float) -> wq.Query:
+def _seq_query(fieldname: str, seq: tuple[str, ...], boost: float, slop: int = 1) -> wq.Query:
     if len(seq) == 1:
         return wq.Term(fieldname, seq[0], boost=boost)
-    return wq.Phrase(fieldname, list(seq), boost=boost)
+    return wq.Phrase(fieldname, list(seq), slop=slop, boost=boost)
 
 
 def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
@@ -167,7 +171,7 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
                 subs.append(wq.Term(name, unit.terms[0][0], boost=boost))
                 subs.extend(wq.Term(name, alt, boost=boost * s.variant_boost) for alt in unit.terms[0][1:])
             else:
-                subs.append(_seq_query(name, primary, boost))
+                subs.append(_seq_query(name, primary, boost, unit.slop))
         if unit.loose and len(primary) > 1:
             # all parts of the compound somewhere in the post, far below the
             # compound itself (メモリ割り当て also finds メモリの割り当て)
