@@ -48,9 +48,10 @@ class Post:
     sections: tuple[Section, ...] = field(default=())
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """Safe YAML that leaves timestamps as strings: ``parse_date`` reads
-    them, so an impossible date (2025-02-30) does not sink the post."""
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe YAML (libyaml's parser where PyYAML has it, several times
+    faster) that leaves timestamps as strings: ``parse_date`` reads them,
+    so an impossible date (2025-02-30) does not sink the post."""
 
 
 _FrontMatterLoader.add_constructor(
@@ -195,8 +196,13 @@ _INLINE = [
 ]
 
 
+_INLINE_MARK = re.compile(r"[!\[<*_`]")
+
+
 def strip_inline(text: str) -> str:
     """Remove inline Markdown (emphasis, code ticks, links) from one line."""
+    if not _INLINE_MARK.search(text):
+        return text.strip()  # most lines have no markup at all
     for pattern, repl in _INLINE:
         text = pattern.sub(repl, text)
     return text.strip()
