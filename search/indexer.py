@@ -201,7 +201,7 @@ def _build(
     if procs > 1:
         # Whoosh's multi-process writer: posts are analysed in worker
         # processes (each with its own Sudachi), one segment per worker
-        writer = ix.writer(limitmb=128, procs=procs, multisegment=True, batchsize=50)
+        writer = ix.writer(limitmb=256, procs=procs, multisegment=True, batchsize=50)
     else:
         writer = ix.writer(limitmb=256)
     try:
