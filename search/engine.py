@@ -149,10 +149,10 @@ class Engine:
                 self._track(fresh, current)
             local.searcher = fresh
             return fresh
-        from whoosh import scoring
+        from .scoring import BM25F
 
         ix = store.open_generation(self.index_dir, manifest["active"])
-        searcher = ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        searcher = ix.searcher(weighting=BM25F(B=0.75, K1=1.2))
         self._track(searcher, current)
         local.searcher = searcher
         local.generation = manifest["active"]
@@ -225,7 +225,11 @@ class Engine:
     def _run(self, searcher, plan, query, started, limit, offset, sort, facets, suggest, passages, mask=None):
         from . import navigation
 
-        scored = self._ranked(searcher, plan, mask) if sort == "relevance" else None
+        scored = None
+        if sort == "relevance":
+            scored = self._ranked(searcher, plan, mask)
+            if scored is None:
+                scored = self._scored(searcher, plan, mask)
         if scored is not None:
             total = len(scored)
             matched = {docnum for _, docnum in scored} if facets else set()
@@ -233,19 +237,17 @@ class Engine:
             docs = [(score, searcher.stored_fields(docnum)) for score, docnum in page]
         else:
             allowed = self._cut(searcher, plan)
-            kwargs = {}
-            if sort != "relevance":
-                kwargs = {"sortedby": "date", "reverse": sort == "-date"}
             if allowed is not None and not allowed:
                 docs, total, matched = [], 0, set()
             else:
-                # scoring every match costs less than a top-k pass plus a count
-                results = searcher.search(plan.query, limit=None, filter=allowed, mask=mask, **kwargs)
+                newest_first = sort == "-date"
+                results = searcher.search(
+                    plan.query, limit=None, filter=allowed, mask=mask, sortedby="date", reverse=newest_first
+                )
                 total = len(results)
                 matched = {r.docnum for r in results} if facets else set()
                 page = results[offset : offset + limit] if limit else []
-                # with a date sort Whoosh reports the sort key as the score
-                docs = [(r.score if sort == "relevance" else 0.0, r.fields()) for r in page]
+                docs = [(0.0, r.fields()) for r in page]
         spellings: dict[str, set[str]] = {}  # shared by the hits' passages (see best_passages)
         hits = tuple(self._hit(fields, score or 0.0, plan, passages, spellings) for score, fields in docs)
         suggestion = None
@@ -334,12 +336,10 @@ class Engine:
         if len(plan.ranked) != 1:
             return None
         from .query import unit_query
+        from .scoring import scores
 
         units = plan.ranked[0]
-        per_unit = []
-        for unit in units:
-            results = searcher.search(unit_query(unit, self.settings, plan.memo), limit=None, mask=mask)
-            per_unit.append({docnum: score for score, docnum in results.top_n})
+        per_unit = [scores(searcher, unit_query(unit, self.settings, plan.memo), mask) for unit in units]
         if _has_cut(units):
             allowed = self._enough(searcher, units, plan.min_match[0], per_unit)
         else:
@@ -348,8 +348,8 @@ class Engine:
             allowed -= set(plan.exclude.docs(searcher))
         totals = dict.fromkeys(allowed, 0.0)
         matched = dict.fromkeys(allowed, 0)
-        for scores in per_unit:
-            for docnum, score in scores.items():
+        for unit_scores in per_unit:
+            for docnum, score in unit_scores.items():
                 if docnum in totals:
                     totals[docnum] += score
                     matched[docnum] += 1
@@ -358,6 +358,17 @@ class Engine:
             for docnum in totals:
                 totals[docnum] *= (matched[docnum] / len(units)) ** power
         return sorted(((score, docnum) for docnum, score in totals.items()), key=lambda x: (-x[0], x[1]))
+
+    def _scored(self, searcher, plan: Plan, mask) -> list[tuple[float, int]]:
+        """Every hit of any other query as ``(score, docnum)``, best first
+        (scoring every match costs less than a top-k pass plus a count)."""
+        from .scoring import scores
+
+        found = scores(searcher, plan.query, mask)
+        allowed = self._cut(searcher, plan)
+        if allowed is not None:
+            found = {d: s for d, s in found.items() if d in allowed}
+        return sorted(((score, docnum) for docnum, score in found.items()), key=lambda x: (-x[0], x[1]))
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
         from .highlight import best_passages

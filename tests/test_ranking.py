@@ -101,3 +101,34 @@ def test_unknown_word_found_as_exact_substring_only(tmp_path):
         assert [p.text[a:b] for p in hits["inside.md"].passages for a, b in p.highlights] == ["ぴよぷよぽ"]
         # half-width katakana (two characters per voiced kana) is found too
         assert "wide.md" in {h.id for h in e.search("ピヨプヨポ版").hits}
+
+
+def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
+    """The fast scoring loop and cached field lengths give the scores
+    Whoosh's own collector and BM25F give, across segments and deletions."""
+    from whoosh import scoring
+
+    from search.query import unit_query
+    from search.scoring import scores
+
+    index = tmp_path / "ix"
+    with Engine(index_dir=index, data_dir=data_copy) as e:
+        e.update()
+        first = sorted(data_copy.glob("*.md"))[0]
+        first.write_text(first.read_text("utf-8") + "\n液浸冷却の追記。\n", "utf-8")
+        (data_copy / "extra.md").write_text("---\ntitle: 冷却\n---\nGPU の冷却と電力。\n", "utf-8")
+        e.update()  # a second segment, and a deleted document in the first
+        searcher = e._searcher()
+        assert len(searcher.leaf_searchers()) > 1
+        from whoosh.searching import Searcher
+
+        reference = Searcher(searcher.reader(), weighting=scoring.BM25F(B=0.75, K1=1.2))
+        for text in ("液浸冷却", "GPU 冷却", "データセンターの電力", '"液浸冷却"', "れいきゃく"):
+            plan = e.plan(text)
+            queries = [plan.query] + [unit_query(u, e.settings, plan.memo) for u in plan.units]
+            for q in queries:
+                expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
+                got = scores(searcher, q)
+                assert got.keys() == expected.keys(), text
+                for docnum, score in expected.items():
+                    assert got[docnum] == pytest.approx(score, rel=1e-9), text
