@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from .analysis import Chains, fold
 from .models import Passage
@@ -100,24 +101,24 @@ def unit_spans(
     # analysis can only add a unit that is typed in kana or leaves a trace
     # in the passage (the same test that picked the candidate passages)
     if any(
-        not spans and (unit.reading or any(k in folded for k in unit_keys(unit)))
+        not spans and (unit.by_reading or any(k in folded for k in unit_keys(unit)))
         for spans, unit in zip(found, units, strict=True)
     ):
         chains = chains or Chains()
-        main = list(_copies(chains.main(text, positions=True, chars=True)))
+        main = _copies(chains.main(text, positions=True, chars=True))
         for spans, unit in zip(found, units, strict=True):
             spans += _term_spans(main, unit.highlight_terms())
             for seq in unit.sequences():
                 spans += _seq_spans(main, seq)
         if not all(found) and any(unit.parts for unit in units):
-            parts = list(_copies(chains.parts(text, positions=True, chars=True)))
+            parts = _copies(chains.parts(text, positions=True, chars=True))
             for spans, unit in zip(found, units, strict=True):
                 if not spans and unit.parts:
                     spans += _seq_spans(parts, unit.parts)
-        if not all(found) and any(unit.reading for unit in units):
-            readings = list(_copies(chains.reading(text, positions=True, chars=True)))
+        if not all(found) and any(unit.by_reading for unit in units):
+            readings = _copies(chains.reading(text, positions=True, chars=True))
             for spans, unit in zip(found, units, strict=True):
-                if unit.reading and unit.reading != (unit.text,):
+                if unit.by_reading:
                     shown = _seq_spans(readings, unit.reading)
                     spellings.setdefault(unit.text, set()).update(folded[a:b] for a, b in shown)
                     spans += shown
@@ -139,8 +140,17 @@ def _literal_spans(folded: str, unit: Unit, spellings: Iterable[str] = ()) -> li
     return out
 
 
-def _copies(tokens):
-    return (t.copy() for t in tokens)
+class _Term(NamedTuple):
+    """What highlighting keeps of a token (Whoosh reuses one Token object)."""
+
+    text: str
+    pos: int
+    startchar: int
+    endchar: int
+
+
+def _copies(tokens) -> list[_Term]:
+    return [_Term(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
 
 
 def _term_spans(tokens, terms: set[str]) -> list[tuple[int, int]]:
@@ -230,7 +240,7 @@ def best_passages(
                 scored.append((-score, idx, text, highlights))
 
     analyse((idx for _, idx in probes), count + 1)
-    if not scored and any(u.reading for u in units):
+    if not scored and any(u.by_reading for u in units):
         # kana typed for kanji text leaves no trace a string probe can see:
         # analyse the opening passages until the reading turns up
         analyse(range(len(spans)), BLIND_SCAN)

@@ -56,6 +56,12 @@ class Unit:
     def phrase(self) -> bool:
         return len(self.terms) > 1
 
+    @property
+    def by_reading(self) -> bool:
+        """Whether the unit's reading can find text spelled otherwise (a kana
+        query for kanji text); a katakana word that reads as itself cannot."""
+        return bool(self.reading) and self.reading != (self.text,)
+
     def highlight_terms(self) -> set[str]:
         """Single terms whose occurrence in a passage shows this unit."""
         out: set[str] = set()
