@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Existence
 
 from .analysis import CHAIN_VERSION, Chains
 
 #: Bump when fields or their analysis change; part of the fingerprint.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Fields searched by free-text queries, with the chain that fills them.
 TEXT_FIELDS = ("title", "tags", "excerpt", "body", "parts", "reading", "ngram")
@@ -19,6 +20,10 @@ def build_schema(chains: Chains | None = None) -> Schema:
     again on their own so that they can weigh more."""
     chains = chains or Chains()
     main = chains.main
+    # no positions, no frequencies: a substring is confirmed from the
+    # stored text, and a bigram's count says little about a post
+    ngram = TEXT(analyzer=chains.ngram, phrase=False)
+    ngram.format = Existence(field_boost=ngram.format.field_boost)
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=main, phrase=True),
@@ -27,8 +32,7 @@ def build_schema(chains: Chains | None = None) -> Schema:
         body=TEXT(analyzer=main, phrase=True),
         parts=TEXT(analyzer=chains.parts, phrase=True),
         reading=TEXT(analyzer=chains.reading, phrase=True),
-        # no positions: a substring is confirmed from the stored text
-        ngram=TEXT(analyzer=chains.ngram, phrase=False),
+        ngram=ngram,
         # exact values, for display in facets; filters match them folded
         tag=KEYWORD(commas=True),
         category=KEYWORD(commas=True),
