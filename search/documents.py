@@ -9,12 +9,11 @@ section it belongs to.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-import yaml
 
 from .errors import PostError
 
@@ -48,15 +47,22 @@ class Post:
     sections: tuple[Section, ...] = field(default=())
 
 
-class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+@functools.cache
+def _front_matter_loader() -> type:
     """Safe YAML (libyaml's parser where PyYAML has it, several times
     faster) that leaves timestamps as strings: ``parse_date`` reads them,
-    so an impossible date (2025-02-30) does not sink the post."""
+    so an impossible date (2025-02-30) does not sink the post.  Built on
+    first use: a query that only checks whether posts changed never loads
+    PyYAML."""
+    import yaml
 
+    class FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        pass
 
-_FrontMatterLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
-)
+    FrontMatterLoader.add_constructor(
+        "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+    )
+    return FrontMatterLoader
 
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$\r?\n?", re.S | re.M)
@@ -112,8 +118,10 @@ def _split_front_matter(text: str, post_id: str) -> tuple[dict, str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    import yaml
+
     try:
-        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader)  # a SafeLoader subclass
+        meta = yaml.load(match.group(1), Loader=_front_matter_loader())  # a SafeLoader subclass
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
