@@ -49,16 +49,38 @@ def _tokenizer():
 
 @lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
-    """Versions of SudachiPy and its dictionary, for the index fingerprint."""
+    """Versions of SudachiPy and its dictionary, for the index fingerprint.
+
+    Read from the packages themselves where they tell it: every query
+    checks the fingerprint, and ``importlib.metadata`` scans all of
+    ``sys.path`` (tens of milliseconds of a cold start)."""
+    import sudachipy
+
+    found = {"sudachipy": getattr(sudachipy, "__version__", "") or _installed("sudachipy")}
+    found["sudachidict-core"] = _dist_info_version("sudachidict_core") or _installed("sudachidict-core")
+    return found
+
+
+def _dist_info_version(package: str) -> str:
+    """The version in the name of the ``.dist-info`` folder installed next
+    to ``package``, without importing it; "" when there is none."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec(package)
+    if spec is None or not spec.origin:
+        return ""
+    folders = sorted(Path(spec.origin).parent.parent.glob(f"{package}-*.dist-info"))
+    return folders[-1].name[len(package) + 1 : -len(".dist-info")] if len(folders) == 1 else ""
+
+
+def _installed(name: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    found = {}
-    for name in ("sudachipy", "sudachidict-core"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "unknown"
-    return found
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
