@@ -53,7 +53,14 @@ def _decode_lengths(reader, fieldname: str) -> list[int] | None:
     if column is None:
         return None
     table = [byte_to_length(b) if b else 1 for b in range(256)]
-    return [table[b] for b in (column[d] for d in range(reader.doc_count_all()))]
+    doccount = reader.doc_count_all()
+    if getattr(column, "_fixedlen", None) == 1:
+        # one byte per document, stored contiguously: read them at once
+        stored = min(column._count, doccount)
+        raw = bytes(column._dbfile.get(column._basepos, stored)) + bytes(doccount - stored)
+    else:
+        raw = [column[d] for d in range(doccount)]
+    return [table[b] for b in raw]
 
 
 def scores(searcher, q: wq.Query, mask: set[int] | None = None) -> dict[int, float]:
