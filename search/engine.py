@@ -374,12 +374,12 @@ class Engine:
         from .highlight import best_passages
 
         doc = fields["doc"]
-        body = zlib.decompress(doc["body"]).decode("utf-8")
-        passages = (
-            best_passages(body, doc["sections"], plan.units, doc["excerpt"], count, self._chains(), spellings)
-            if count
-            else ()
-        )
+        passages: tuple = ()
+        if count:
+            body = zlib.decompress(doc["body"]).decode("utf-8")
+            passages = best_passages(
+                body, doc["sections"], plan.units, doc["excerpt"], count, self._chains(), spellings
+            )
         return Hit(
             id=fields["id"],
             path=str(self.data_dir / fields["id"]),
