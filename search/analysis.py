@@ -119,15 +119,18 @@ def _fold_run(match: re.Match) -> str:
     return match.group().translate(_FOLD)
 
 
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+_KANA = re.compile("[\u3041-\u309f\u30a0-\u30ff]+")
+
+
 def to_katakana(text: str) -> str:
     """Hiragana to katakana; other characters unchanged."""
-    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+    return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
 def is_kana(text: str) -> bool:
     """True when ``text`` is all hiragana/katakana (and the long vowel mark)."""
-    folded = fold(text)
-    return bool(folded) and all("\u3041" <= c <= "\u309f" or "\u30a0" <= c <= "\u30ff" for c in folded)
+    return _KANA.fullmatch(fold(text)) is not None
 
 
 class _SpanTokenizer(Tokenizer):
