@@ -225,12 +225,8 @@ class Engine:
     def _run(self, searcher, plan, query, started, limit, offset, sort, facets, suggest, passages, mask=None):
         from . import navigation
 
-        scored = None
         if sort == "relevance":
-            scored = self._ranked(searcher, plan, mask)
-            if scored is None:
-                scored = self._scored(searcher, plan, mask)
-        if scored is not None:
+            scored = self._scored(searcher, plan, mask)
             total = len(scored)
             matched = {docnum for _, docnum in scored} if facets else set()
             page = scored[offset : offset + limit] if limit else []
@@ -324,9 +320,19 @@ class Engine:
                 counts[docnum] = counts.get(docnum, 0.0) + weight
         return {d for d, c in counts.items() if c >= need}
 
-    def _ranked(self, searcher, plan: Plan, mask) -> list[tuple[float, int]] | None:
-        """Every hit of a free-word query of several units as ``(score,
-        docnum)``, best first, or None for other queries.
+    def _scored(self, searcher, plan: Plan, mask) -> list[tuple[float, int]]:
+        """Every hit as ``(score, docnum)``, best first (scoring every match
+        costs less than a top-k pass plus a count)."""
+        from .scoring import scores
+
+        found = self._unit_totals(searcher, plan, mask)
+        if found is None:  # no free words to combine: the query's own scores
+            found = scores(searcher, plan.query, mask)
+        return sorted(((score, docnum) for docnum, score in found.items()), key=lambda x: (-x[0], x[1]))
+
+    def _unit_totals(self, searcher, plan: Plan, mask) -> dict[int, float] | None:
+        """``{docnum: score}`` for every hit of a free-word query of
+        several units, or None for other queries.
 
         Each unit is scored once; the same scores serve the cut and the
         ranking.  A post's score is the sum of its units' BM25 scores times
@@ -357,18 +363,7 @@ class Engine:
         if power:
             for docnum in totals:
                 totals[docnum] *= (matched[docnum] / len(units)) ** power
-        return sorted(((score, docnum) for docnum, score in totals.items()), key=lambda x: (-x[0], x[1]))
-
-    def _scored(self, searcher, plan: Plan, mask) -> list[tuple[float, int]]:
-        """Every hit of any other query as ``(score, docnum)``, best first
-        (scoring every match costs less than a top-k pass plus a count)."""
-        from .scoring import scores
-
-        found = scores(searcher, plan.query, mask)
-        allowed = self._cut(searcher, plan)
-        if allowed is not None:
-            found = {d: s for d, s in found.items() if d in allowed}
-        return sorted(((score, docnum) for docnum, score in found.items()), key=lambda x: (-x[0], x[1]))
+        return totals
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
         from .highlight import best_passages
@@ -415,12 +410,11 @@ class Engine:
         plan = self.plan(query, synonyms=synonyms)
         searcher = self._searcher()
         info = introspect.explain(searcher, plan, self.settings, post_id)
-        scored = self._ranked(searcher, plan, None) if post_id is not None else None
-        if scored is None:
+        totals = self._unit_totals(searcher, plan, None) if post_id is not None else None
+        if totals is None:
             return info
         # free words: the ranking's own sum, coordination factor and cut
-        docnum = searcher.document_number(id=post_id)
-        total = next((score for score, d in scored if d == docnum), 0.0)
+        total = totals.get(searcher.document_number(id=post_id), 0.0)
         shown = sum(1 for u in info.units if u.score)
         factor = (shown / len(info.units)) ** self.settings.coordination if info.units else 1.0
         return replace(info, total_score=total, matched=total > 0, coordination=factor)

@@ -16,6 +16,9 @@ from whoosh import scoring
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
 
+#: Field length for each stored length byte (0: no length recorded).
+_LENGTH_OF_BYTE = [byte_to_length(b) if b else 1 for b in range(256)]
+
 
 class BM25F(scoring.BM25F):
     """Whoosh's BM25F, with each segment's field lengths decoded into a list
@@ -52,7 +55,6 @@ def _decode_lengths(reader, fieldname: str) -> list[int] | None:
     column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
     if column is None:
         return None
-    table = [byte_to_length(b) if b else 1 for b in range(256)]
     doccount = reader.doc_count_all()
     if getattr(column, "_fixedlen", None) == 1:
         # one byte per document, stored contiguously: read them at once
@@ -60,7 +62,7 @@ def _decode_lengths(reader, fieldname: str) -> list[int] | None:
         raw = bytes(column._dbfile.get(column._basepos, stored)) + bytes(doccount - stored)
     else:
         raw = [column[d] for d in range(doccount)]
-    return [table[b] for b in raw]
+    return [_LENGTH_OF_BYTE[b] for b in raw]
 
 
 def scores(searcher, q: wq.Query, mask: set[int] | None = None) -> dict[int, float]:

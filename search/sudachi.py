@@ -70,8 +70,8 @@ def _dist_info_version(package: str) -> str:
     spec = find_spec(package)
     if spec is None or not spec.origin:
         return ""
-    folders = sorted(Path(spec.origin).parent.parent.glob(f"{package}-*.dist-info"))
-    return folders[-1].name[len(package) + 1 : -len(".dist-info")] if len(folders) == 1 else ""
+    folders = list(Path(spec.origin).parent.parent.glob(f"{package}-*.dist-info"))
+    return folders[0].name[len(package) + 1 : -len(".dist-info")] if len(folders) == 1 else ""
 
 
 def _installed(name: str) -> str:

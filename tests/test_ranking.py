@@ -107,6 +107,7 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
     """The fast scoring loop and cached field lengths give the scores
     Whoosh's own collector and BM25F give, across segments and deletions."""
     from whoosh import scoring
+    from whoosh.searching import Searcher
 
     from search.query import unit_query
     from search.scoring import scores
@@ -120,8 +121,6 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
         e.update()  # a second segment, and a deleted document in the first
         searcher = e._searcher()
         assert len(searcher.leaf_searchers()) > 1
-        from whoosh.searching import Searcher
-
         reference = Searcher(searcher.reader(), weighting=scoring.BM25F(B=0.75, K1=1.2))
         for text in ("液浸冷却", "GPU 冷却", "データセンターの電力", '"液浸冷却"', "れいきゃく"):
             plan = e.plan(text)
