@@ -1,9 +1,10 @@
 """Relevance evaluation: MRR@10, nDCG@10 and Recall@10 over judged queries.
 
 A query set is JSON lines: ``{"id", "q", "relevant": {post_id: grade},
-"kind"}`` with grade 1 (partly) or 2 (highly relevant).  An empty
-``relevant`` means nothing should be found: such a query scores 1 when the
-engine returns nothing and 0 otherwise.
+"kind"}`` with grade 1 (partly) or 2 (highly relevant); grade 0 records a
+post judged not relevant (pooled judging, see ``benchmarks/pool.py``).  A
+query with no post above grade 0 means nothing should be found: it scores 1
+when the engine returns nothing and 0 otherwise.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def load(path: str | Path) -> list[Judged]:
 def score_query(judged: Judged, returned: list[str]) -> QueryScore:
     top = returned[:K]
     rel = judged.relevant
-    if not rel:
+    if not any(g > 0 for g in rel.values()):
         value = 0.0 if top else 1.0
         return QueryScore(judged.id, judged.q, judged.kind, value, value, value, tuple(top))
     mrr = next((1.0 / i for i, d in enumerate(top, 1) if rel.get(d, 0) > 0), 0.0)

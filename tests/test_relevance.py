@@ -50,7 +50,7 @@ def test_query_sets_are_well_formed():
         assert len({q.id for q in queries}) == len(queries)
         for q in queries:
             assert q.q.strip() and q.kind
-            assert all(grade in (1, 2) for grade in q.relevant.values())
+            assert all(grade in (0, 1, 2) for grade in q.relevant.values())
     articles = {p.name for p in DATA.glob("*.md")}
     for q in load(SETS / "articles.jsonl"):
         assert set(q.relevant) <= articles
@@ -65,3 +65,9 @@ def test_metrics_on_known_rankings():
     nothing_expected = Judged("n", "q", {})
     assert score_query(nothing_expected, []).mrr == 1.0
     assert score_query(nothing_expected, ["a"]).mrr == 0.0
+    # a post judged not relevant counts as nothing found, and ranks nothing
+    judged_out = Judged("o", "q", {"a": 0})
+    assert score_query(judged_out, []).mrr == 1.0
+    assert score_query(judged_out, ["a"]).mrr == 0.0
+    pooled = Judged("p", "q", {"a": 0, "b": 2})
+    assert score_query(pooled, ["a", "b"]).mrr == 0.5 and score_query(pooled, ["b"]).recall == 1.0
