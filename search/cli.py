@@ -292,7 +292,12 @@ def explain(
         console.print(f"[bold]excluded:[/bold] {', '.join(info.excluded)}")
     if info.post_id:
         state = "matches" if info.matched else "does not match"
-        factor = f" (units' sum × coordination {info.coordination:.2f})" if info.coordination else ""
+        factor = ""
+        if info.coordination is not None:
+            factor = (
+                f" ((units' sum, verbs and adjectives × {engine.settings.predicate_weight:g},"
+                f" + proximity {info.proximity or 0.0:.3f}) × coordination {info.coordination:.2f})"
+            )
         console.print(f"[bold]{info.post_id}[/bold] {state}; total score {info.total_score:.3f}{factor}")
     console.print(f"[dim]{info.query}[/dim]")
 

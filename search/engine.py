@@ -8,6 +8,7 @@ tokenizer), and a search sees the last committed state of the index.
 
 from __future__ import annotations
 
+import heapq
 import math
 import os
 import threading
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 #: Largest page of results one search may return.
 MAX_LIMIT = 1000
+#: Best posts of a free-word query whose scores proximity refines.
+RESCORE_WINDOW = 100
 
 SORTS = ("relevance", "date", "-date")
 
@@ -330,19 +333,25 @@ class Engine:
             found = scores(searcher, plan.query, mask)
         return sorted(((score, docnum) for docnum, score in found.items()), key=lambda x: (-x[0], x[1]))
 
-    def _unit_totals(self, searcher, plan: Plan, mask) -> dict[int, float] | None:
+    def _unit_totals(
+        self, searcher, plan: Plan, mask, proximity: dict[int, float] | None = None
+    ) -> dict[int, float] | None:
         """``{docnum: score}`` for every hit of a free-word query of
         several units, or None for other queries.
 
         Each unit is scored once; the same scores serve the cut and the
-        ranking.  A post's score is the sum of its units' BM25 scores times
-        the coordination factor (units matched / units) ** coordination,
-        as in Lucene's classic similarity: without it one word repeated in
-        a title outranks a post that has every word of the query."""
+        ranking.  A post's score is the sum of its units' BM25 scores
+        plus the scores of neighbouring units found together
+        (``proximity_boost``), times the coordination factor (units matched
+        / units) ** coordination, as in Lucene's classic similarity: without
+        it one word repeated in a title outranks a post that has every word
+        of the query.  Verbs and adjectives weigh ``predicate_weight`` of a
+        unit in the sum and in the count.  ``proximity``, if given, receives each post's proximity
+        score (for ``explain``)."""
         if len(plan.ranked) != 1:
             return None
-        from .query import unit_query
-        from .scoring import scores
+        from .query import proximity_queries, unit_query
+        from .scoring import scores, scores_of
 
         units = plan.ranked[0]
         per_unit = [scores(searcher, unit_query(unit, self.settings, plan.memo), mask) for unit in units]
@@ -353,17 +362,34 @@ class Engine:
         if plan.exclude is not None:
             allowed -= set(plan.exclude.docs(searcher))
         totals = dict.fromkeys(allowed, 0.0)
-        matched = dict.fromkeys(allowed, 0)
-        for unit_scores in per_unit:
+        matched = dict.fromkeys(allowed, 0.0)
+        weights = self._weights(units)
+        for unit_scores, weight in zip(per_unit, weights, strict=True):
             for docnum, score in unit_scores.items():
                 if docnum in totals:
-                    totals[docnum] += score
-                    matched[docnum] += 1
+                    totals[docnum] += score * weight
+                    matched[docnum] += weight
         power = self.settings.coordination
-        if power:
-            for docnum in totals:
-                totals[docnum] *= (matched[docnum] / len(units)) ** power
-        return totals
+        whole = sum(weights)
+        factors = {d: (matched[d] / whole) ** power if power else 1.0 for d in totals}
+        near = proximity_queries(units, self.settings)
+        if near:
+            # proximity rescores the best posts only, as its phrase checks
+            # cost more than all the units' scores
+            window = heapq.nlargest(RESCORE_WINDOW, totals, key=lambda d: totals[d] * factors[d])
+            for q in near:
+                for docnum, score in scores_of(searcher, q, window).items():
+                    totals[docnum] += score
+                    if proximity is not None:
+                        proximity[docnum] = proximity.get(docnum, 0.0) + score
+        return {d: score * factors[d] for d, score in totals.items()}
+
+    def _weights(self, units) -> list[float]:
+        """Each unit's weight in a free-word query's sum and coordination
+        count: less for a verb or adjective among other words."""
+        if all(unit.predicate for unit in units):
+            return [1.0] * len(units)
+        return [self.settings.predicate_weight if unit.predicate else 1.0 for unit in units]
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
         from .highlight import best_passages
@@ -410,14 +436,19 @@ class Engine:
         plan = self.plan(query, synonyms=synonyms)
         searcher = self._searcher()
         info = introspect.explain(searcher, plan, self.settings, post_id)
-        totals = self._unit_totals(searcher, plan, None) if post_id is not None else None
+        near: dict[int, float] = {}
+        totals = self._unit_totals(searcher, plan, None, near) if post_id is not None else None
         if totals is None:
             return info
         # free words: the ranking's own sum, coordination factor and cut
-        total = totals.get(searcher.document_number(id=post_id), 0.0)
-        shown = sum(1 for u in info.units if u.score)
-        factor = (shown / len(info.units)) ** self.settings.coordination if info.units else 1.0
-        return replace(info, total_score=total, matched=total > 0, coordination=factor)
+        docnum = searcher.document_number(id=post_id)
+        total = totals.get(docnum, 0.0)
+        weights = self._weights(plan.ranked[0])
+        shown = sum(w for u, w in zip(info.units, weights, strict=False) if u.score)
+        factor = (shown / sum(weights)) ** self.settings.coordination if weights else 1.0
+        return replace(
+            info, total_score=total, matched=total > 0, coordination=factor, proximity=near.get(docnum, 0.0)
+        )
 
     def evaluate(self, queries_path: str | os.PathLike, *, limit: int = 10) -> Report:
         """Relevance figures for a judged query set (``jsearch eval``)."""

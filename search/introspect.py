@@ -77,6 +77,7 @@ class Explanation:
     total_score: float | None = None
     matched: bool | None = None
     coordination: float | None = None  # factor on the units' sum (free words)
+    proximity: float | None = None  # neighbouring units found together (free words)
 
 
 def _clauses(q: wq.Query) -> tuple[str, ...]:

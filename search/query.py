@@ -210,6 +210,21 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
     return wq.Or(subs)
 
 
+def proximity_queries(units: list[Unit], s: Settings) -> list[wq.Query]:
+    """Phrases of each two neighbouring units, for the proximity score: a
+    post where ファイル and 名前 stand together (ファイルの名前) answers
+    ファイルの名前を変えたい better than one where they are pages apart."""
+    out: list[wq.Query] = []
+    if not s.proximity_boost:
+        return out
+    for first, second in zip(units, units[1:], strict=False):
+        if first.field or second.field or not first.terms or not second.terms:
+            continue
+        seq = [alts[0] for alts in first.terms] + [alts[0] for alts in second.terms]
+        out.append(wq.Phrase("body", seq, slop=s.proximity_slop, boost=s.proximity_boost))
+    return out
+
+
 class Substring(wq.Query):
     """Posts whose text holds ``key`` (see :func:`~search.analysis.substring_key`):
     all of its bigrams propose candidates, the stored title and body confirm

@@ -90,3 +90,27 @@ def scores(searcher, q: wq.Query, mask: set[int] | None = None) -> dict[int, flo
         for docnum in mask:
             out.pop(docnum, None)
     return out
+
+
+def scores_of(searcher, q: wq.Query, docnums) -> dict[int, float]:
+    """``q``'s score for each of ``docnums`` it matches: a rescoring pass
+    that skips to the given documents instead of visiting every match."""
+    wanted = sorted(docnums)
+    context = searcher.context()
+    out: dict[int, float] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        end = offset + leaf.doc_count_all()
+        local = [d - offset for d in wanted if offset <= d < end]
+        if not local:
+            continue
+        m = q.matcher(leaf, context)
+        for docnum in local:
+            if not m.is_active():
+                break
+            if m.id() < docnum:
+                m.skip_to(docnum)
+                if not m.is_active():
+                    break
+            if m.id() == docnum:
+                out[docnum + offset] = m.score()
+    return out

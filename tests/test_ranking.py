@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from search import Engine
+from search.models import Settings
 
 
 def corpus(root: Path, posts: dict[str, str]) -> Path:
@@ -131,3 +132,42 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
                 assert got.keys() == expected.keys(), text
                 for docnum, score in expected.items():
                     assert got[docnum] == pytest.approx(score, rel=1e-9), text
+
+
+def test_neighbouring_words_found_together_rank_first(tmp_path):
+    # same words, same lengths: only their distance tells the posts apart
+    data = corpus(
+        tmp_path / "d",
+        {
+            "p1.md": "ファイルの一覧を表示する。設定した名前で保存する。",
+            "p2.md": "ファイルの名前で保存する。設定した一覧を表示する。",
+        },
+    )
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        assert [h.id for h in e.search("ファイルの名前を調べたい").hits] == ["p2.md", "p1.md"]
+    with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=Settings(proximity_boost=0)) as e:
+        hits = e.search("ファイルの名前を調べたい").hits
+        assert [h.id for h in hits] == ["p1.md", "p2.md"] and hits[0].score >= hits[1].score
+
+
+def test_question_noun_outweighs_a_rarer_verb(tmp_path):
+    # 作る occurs in one post, ディレクトリ in three: by rarity alone the
+    # post with only the verb would win
+    data = corpus(
+        tmp_path / "d",
+        {
+            "noun.md": "ディレクトリを作成する手順。",
+            "verb.md": "料理を作る手順を書く。",
+            "x.md": "ディレクトリの一覧。",
+            "y.md": "ディレクトリの権限。",
+            "z.md": "関係のない話。",
+        },
+    )
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        ids = [h.id for h in e.search("ディレクトリを作りたい").hits]
+        assert ids.index("noun.md") < ids.index("verb.md")
+    with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=Settings(predicate_weight=1.0)) as e:
+        ids = [h.id for h in e.search("ディレクトリを作りたい").hits]
+        assert ids.index("verb.md") < ids.index("noun.md")
