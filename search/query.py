@@ -2,7 +2,8 @@
 
 The ranking rule for free words: the query text is analysed with the same
 Sudachi chain as the posts and cut into *units* at particles, auxiliary
-verbs, symbols and spaces.  A unit of several tokens (液浸冷却 → 液浸 冷却)
+verbs, symbols and spaces, and before a noun that a verb, adjective or
+adnominal modifies.  A unit of several tokens (液浸冷却 → 液浸 冷却)
 matches as a phrase, and is relaxed to its tokens only where the phrase
 occurs nowhere in the index.  Units combine by score (a BM25 sum over the
 fields), not by requirement; a post must match at least
@@ -109,15 +110,25 @@ def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = 
             continue
         run: list = []
         for m in morphs + [None]:
-            if m is None or chains.is_stop(m):
+            # a unit ends at a stop word, and before a noun that a verb,
+            # adjective or adnominal modifies (新しい|アカウント): such a
+            # pair is a phrase of the question, not a compound of the text
+            if m is None or chains.is_stop(m) or (run and _modifies(run[-1], m)):
                 if run:
                     start, end = run[0].start, run[-1].end
                     piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
                     units.append(_unit(piece, synonyms, chains, loose=True))
                     run = []
-            else:
+            if m is not None and not chains.is_stop(m):
                 run.append(m)
     return [u for u in units if u.terms or u.grams or u.reading]
+
+
+def _modifies(before, morph) -> bool:
+    return bool(before.pos and morph.pos) and before.pos[0] in _MODIFIERS and morph.pos[0] == "名詞"
+
+
+_MODIFIERS = ("動詞", "形容詞", "連体詞")
 
 
 def _unit(

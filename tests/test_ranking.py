@@ -171,3 +171,20 @@ def test_question_noun_outweighs_a_rarer_verb(tmp_path):
     with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=Settings(predicate_weight=1.0)) as e:
         ids = [h.id for h in e.search("ディレクトリを作りたい").hits]
         assert ids.index("verb.md") < ids.index("noun.md")
+
+
+def test_modifier_and_noun_are_separate_units(tmp_path):
+    # 新しい modifies アカウント in the question; the answer need not say 新しい
+    data = corpus(
+        tmp_path / "d",
+        {
+            "acct.md": "ユーザアカウントを追加する手順。",
+            "both.md": "新しい機能の説明。古いユーザーアカウントは削除する。",
+            "watch.md": "新しい監視対象を追加する。",
+        },
+    )
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        query = "新しいユーザーアカウントを追加したい"
+        assert [u.text for u in e.plan(query).units] == ["新しい", "ユーザーアカウント", "追加"]
+        assert e.search(query).hits[0].id == "acct.md"
