@@ -392,14 +392,15 @@ class Engine:
         return [self.settings.predicate_weight if unit.predicate else 1.0 for unit in units]
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
-        from .highlight import best_passages
+        from .highlight import best_passages, unpack_spans
 
         doc = fields["doc"]
         passages: tuple = ()
         if count:
             body = zlib.decompress(doc["body"]).decode("utf-8")
+            spans = unpack_spans(doc["passages"])
             passages = best_passages(
-                body, doc["sections"], plan.units, doc["excerpt"], count, self._chains(), spellings
+                body, doc["sections"], plan.units, doc["excerpt"], count, self._chains(), spellings, spans
             )
         return Hit(
             id=fields["id"],

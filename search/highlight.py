@@ -13,6 +13,9 @@ did.
 from __future__ import annotations
 
 import re
+import sys
+import zlib
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -51,6 +54,24 @@ def split_passages(body: str) -> list[tuple[int, int]]:
                     spans.append((cur, cut))
                     cur = cut
     return [(a + _lead(body[a:b]), b) for a, b in spans if body[a:b].strip()]
+
+
+def pack_spans(spans: Sequence[tuple[int, int]]) -> bytes:
+    """Passage spans as compact bytes, stored with each post at indexing so
+    that queries need not cut the body again."""
+    flat = array("I", [x for span in spans for x in span])
+    if sys.byteorder != "little":
+        flat.byteswap()
+    return zlib.compress(flat.tobytes(), 6)
+
+
+def unpack_spans(data: bytes) -> list[tuple[int, int]]:
+    """The spans :func:`pack_spans` stored."""
+    flat = array("I")
+    flat.frombytes(zlib.decompress(data))
+    if sys.byteorder != "little":
+        flat.byteswap()
+    return list(zip(flat[::2], flat[1::2], strict=True))
 
 
 def _lead(text: str) -> int:
@@ -201,14 +222,16 @@ def best_passages(
     count: int = 3,
     chains: Chains | None = None,
     spellings: dict[str, set[str]] | None = None,
+    spans: Sequence[tuple[int, int]] | None = None,
 ) -> tuple[Passage, ...]:
     """The ``count`` passages of ``body`` that show the most of the query.
 
     Pass the same ``spellings`` dict for every hit of one query: what one
     hit teaches about the text forms of kana units probes the next ones.
+    ``spans`` are the body's passages if known (:func:`split_passages`).
     """
     spellings = {} if spellings is None else spellings
-    spans = split_passages(body)
+    spans = split_passages(body) if spans is None else spans
     keys = _keys(units) + [k for u in units for k in spellings.get(u.text, ())]
     probes = []
     folded_body = fold(body) if keys else ""  # length-preserving: slices line up

@@ -22,6 +22,7 @@ from . import store
 from .analysis import Chains
 from .documents import Post, iter_post_files, parse_post, read_raw
 from .errors import DataDirError, IndexDamagedError, PostError
+from .highlight import pack_spans, split_passages
 from .models import Skipped, UpdateReport
 from .schema import build_schema, fingerprint
 
@@ -56,6 +57,7 @@ def post_document(post: Post, state: FileState) -> dict:
         "excerpt": post.excerpt,
         "body": zlib.compress(post.body.encode("utf-8"), 6),
         "sections": tuple((s.start, s.heading) for s in post.sections),
+        "passages": pack_spans(split_passages(post.body)),
         "state": (state.size, state.mtime_ns, state.digest),
     }
     doc = {

@@ -8,7 +8,7 @@ from whoosh.formats import Existence
 from .analysis import CHAIN_VERSION, Chains
 
 #: Bump when fields or their analysis change; part of the fingerprint.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 #: Fields searched by free-text queries, with the chain that fills them.
 TEXT_FIELDS = ("title", "tags", "excerpt", "body", "parts", "reading", "ngram")
