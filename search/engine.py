@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 MAX_LIMIT = 1000
 #: Best posts of a free-word query whose scores proximity refines.
 RESCORE_WINDOW = 100
+#: What a verb or adjective among other words counts in the coordination
+#: factor (see ``Engine._weights``).
+_PREDICATE_COUNT = 0.01
 
 SORTS = ("relevance", "date", "-date")
 
@@ -345,8 +348,8 @@ class Engine:
         (``proximity_boost``), times the coordination factor (units matched
         / units) ** coordination, as in Lucene's classic similarity: without
         it one word repeated in a title outranks a post that has every word
-        of the query.  Verbs and adjectives weigh ``predicate_weight`` of a
-        unit in the sum and in the count.  ``proximity``, if given, receives each post's proximity
+        of the query.  Verbs and adjectives among other words weigh less
+        (see :meth:`_weights`).  ``proximity``, if given, receives each post's proximity
         score (for ``explain``)."""
         if len(plan.ranked) != 1:
             return None
@@ -363,14 +366,14 @@ class Engine:
             allowed -= set(plan.exclude.docs(searcher))
         totals = dict.fromkeys(allowed, 0.0)
         matched = dict.fromkeys(allowed, 0.0)
-        weights = self._weights(units)
-        for unit_scores, weight in zip(per_unit, weights, strict=True):
+        weights, counts = self._weights(units)
+        for unit_scores, weight, count in zip(per_unit, weights, counts, strict=True):
             for docnum, score in unit_scores.items():
                 if docnum in totals:
                     totals[docnum] += score * weight
-                    matched[docnum] += weight
+                    matched[docnum] += count
         power = self.settings.coordination
-        whole = sum(weights)
+        whole = sum(counts)
         factors = {d: (matched[d] / whole) ** power if power else 1.0 for d in totals}
         near = proximity_queries(units, self.settings)
         if near:
@@ -384,12 +387,19 @@ class Engine:
                         proximity[docnum] = proximity.get(docnum, 0.0) + score
         return {d: score * factors[d] for d, score in totals.items()}
 
-    def _weights(self, units) -> list[float]:
-        """Each unit's weight in a free-word query's sum and coordination
-        count: less for a verb or adjective among other words."""
+    def _weights(self, units) -> tuple[list[float], list[float]]:
+        """Each unit's weight in a free-word query's sum, and in the
+        coordination count.  A verb or adjective among other words weighs
+        ``predicate_weight`` in the sum and next to nothing in the count: the
+        answer often phrases the predicate differently, so missing it is no
+        evidence against a post (the small count keeps a post that matches
+        only the predicate above zero)."""
         if all(unit.predicate for unit in units):
-            return [1.0] * len(units)
-        return [self.settings.predicate_weight if unit.predicate else 1.0 for unit in units]
+            ones = [1.0] * len(units)
+            return ones, ones
+        weights = [self.settings.predicate_weight if unit.predicate else 1.0 for unit in units]
+        counts = [_PREDICATE_COUNT if unit.predicate else 1.0 for unit in units]
+        return weights, counts
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
         from .highlight import best_passages, unpack_spans
@@ -444,9 +454,9 @@ class Engine:
         # free words: the ranking's own sum, coordination factor and cut
         docnum = searcher.document_number(id=post_id)
         total = totals.get(docnum, 0.0)
-        weights = self._weights(plan.ranked[0])
-        shown = sum(w for u, w in zip(info.units, weights, strict=False) if u.score)
-        factor = (shown / sum(weights)) ** self.settings.coordination if weights else 1.0
+        counts = self._weights(plan.ranked[0])[1]
+        shown = sum(c for u, c in zip(info.units, counts, strict=False) if u.score)
+        factor = (shown / sum(counts)) ** self.settings.coordination if counts else 1.0
         return replace(
             info, total_score=total, matched=total > 0, coordination=factor, proximity=near.get(docnum, 0.0)
         )

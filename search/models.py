@@ -146,10 +146,10 @@ class Settings:
     #: this power, so a post with all the words outranks one that repeats
     #: a single word (0 turns it off).
     coordination: float = 0.5
-    #: Weight of a verb or adjective unit next to other words, in the score
-    #: and in the coordination count: a text that answers a question often
-    #: phrases its predicate differently (作る in the question, 作成 in the
-    #: answer), so matching only the predicate is weak evidence.
+    #: Weight of a verb or adjective unit's score next to other words; the
+    #: coordination factor does not count it either: a text that answers a
+    #: question often phrases its predicate differently (作る in the
+    #: question, 作成 in the answer).
     predicate_weight: float = 0.5
     #: Weight of two neighbouring units found next to each other in a post
     #: (within ``proximity_slop`` positions, so a particle may sit between);

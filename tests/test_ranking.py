@@ -168,7 +168,8 @@ def test_question_noun_outweighs_a_rarer_verb(tmp_path):
         e.update()
         ids = [h.id for h in e.search("ディレクトリを作りたい").hits]
         assert ids.index("noun.md") < ids.index("verb.md")
-    with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=Settings(predicate_weight=1.0)) as e:
+    plain = Settings(predicate_weight=1.0, coordination=0)
+    with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=plain) as e:
         ids = [h.id for h in e.search("ディレクトリを作りたい").hits]
         assert ids.index("verb.md") < ids.index("noun.md")
 
