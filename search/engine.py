@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 #: Largest page of results one search may return.
 MAX_LIMIT = 1000
 #: Best posts of a free-word query whose scores proximity refines.
-RESCORE_WINDOW = 100
+RESCORE_WINDOW = 50
 #: What a verb or adjective among other words counts in the coordination
 #: factor (see ``Engine._weights``).
 _PREDICATE_COUNT = 0.01
@@ -354,7 +354,7 @@ class Engine:
         if len(plan.ranked) != 1:
             return None
         from .query import proximity_queries, unit_query
-        from .scoring import scores, scores_of
+        from .scoring import phrase_scores, scores
 
         units = plan.ranked[0]
         per_unit = [scores(searcher, unit_query(unit, self.settings, plan.memo), mask) for unit in units]
@@ -381,7 +381,8 @@ class Engine:
             # cost more than all the units' scores
             window = heapq.nlargest(RESCORE_WINDOW, totals, key=lambda d: totals[d] * factors[d])
             for q in near:
-                for docnum, score in scores_of(searcher, q, window).items():
+                found = phrase_scores(searcher, q.fieldname, q.words, q.slop, q.boost, window)
+                for docnum, score in found.items():
                     totals[docnum] += score
                     if proximity is not None:
                         proximity[docnum] = proximity.get(docnum, 0.0) + score

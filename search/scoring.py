@@ -92,25 +92,46 @@ def scores(searcher, q: wq.Query, mask: set[int] | None = None) -> dict[int, flo
     return out
 
 
-def scores_of(searcher, q: wq.Query, docnums) -> dict[int, float]:
-    """``q``'s score for each of ``docnums`` it matches: a rescoring pass
-    that skips to the given documents instead of visiting every match."""
+def phrase_scores(
+    searcher, fieldname: str, words: list[str], slop: int, boost: float, docnums
+) -> dict[int, float]:
+    """What ``Phrase(fieldname, words, slop=slop, boost=boost)`` scores each
+    of ``docnums`` that holds the phrase: its words' scores summed, times
+    ``boost``, as Whoosh's phrase matcher computes them.  Each word's
+    postings are read at those documents only; Whoosh's matcher checks
+    positions at every document that holds all the words."""
     wanted = sorted(docnums)
     context = searcher.context()
     out: dict[int, float] = {}
     for leaf, offset in searcher.leaf_searchers():
         end = offset + leaf.doc_count_all()
         local = [d - offset for d in wanted if offset <= d < end]
-        if not local:
+        reader = leaf.reader()
+        if not local or any((fieldname, w) not in reader for w in words):
             continue
-        m = q.matcher(leaf, context)
+        matchers = [wq.Term(fieldname, w).matcher(leaf, context) for w in words]
         for docnum in local:
-            if not m.is_active():
-                break
-            if m.id() < docnum:
-                m.skip_to(docnum)
-                if not m.is_active():
+            total = 0.0
+            positions = []
+            for m in matchers:
+                if m.is_active() and m.id() < docnum:
+                    m.skip_to(docnum)
+                if not m.is_active() or m.id() != docnum:
                     break
-            if m.id() == docnum:
-                out[docnum + offset] = m.score()
+                total += m.score()
+                positions.append(m.value_as("positions"))
+            else:
+                if _in_order(positions, slop):
+                    out[docnum + offset] = total * boost
     return out
+
+
+def _in_order(positions: list[list[int]], slop: int) -> bool:
+    """Whether each word follows the one before within ``slop`` positions."""
+    ends = set(positions[0])
+    steps = range(1, slop + 1)
+    for following in positions[1:]:
+        ends = {q for q in following if any(q - step in ends for step in steps)}
+        if not ends:
+            return False
+    return True

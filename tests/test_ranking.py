@@ -108,10 +108,11 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
     """The fast scoring loop and cached field lengths give the scores
     Whoosh's own collector and BM25F give, across segments and deletions."""
     from whoosh import scoring
+    from whoosh.query import Phrase
     from whoosh.searching import Searcher
 
     from search.query import unit_query
-    from search.scoring import scores
+    from search.scoring import phrase_scores, scores
 
     index = tmp_path / "ix"
     with Engine(index_dir=index, data_dir=data_copy) as e:
@@ -132,6 +133,16 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
                 assert got.keys() == expected.keys(), text
                 for docnum, score in expected.items():
                     assert got[docnum] == pytest.approx(score, rel=1e-9), text
+        # the proximity rescoring reads postings at given posts only, and
+        # gives what Whoosh's phrase matcher gives there
+        everyone = range(searcher.doc_count_all())
+        for words, slop in ((["液浸", "冷却"], 1), (["gpu", "冷却"], 3), (["液浸", "冷却", "技術"], 1)):
+            q = Phrase("body", words, slop=slop, boost=0.5)
+            expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
+            got = phrase_scores(searcher, "body", words, slop, 0.5, everyone)
+            assert got.keys() == expected.keys() and expected, words
+            for docnum, score in expected.items():
+                assert got[docnum] == pytest.approx(score, rel=1e-9), words
 
 
 def test_neighbouring_words_found_together_rank_first(tmp_path):
