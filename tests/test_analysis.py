@@ -133,3 +133,11 @@ def test_fold_keeps_length_and_folds_width_and_case():
     text = "ＧＰＵとｶﾀｶﾅ、Ｄａｔａ　Center①"
     assert fold(text) == "gpuとカタカナ、data center1"
     assert len(fold(text)) == len(text)
+
+
+def test_fold_is_the_per_character_table_on_every_character():
+    from search.analysis import _FOLD
+
+    every = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000)
+    assert fold(every) == every.translate(_FOLD)
+    assert fold("x\udcff Ｙ") == "x\udcff y"  # undecodable input bytes survive
