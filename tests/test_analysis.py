@@ -64,6 +64,8 @@ def test_parts_chain_emits_short_units():
 
 def test_reading_chain_gives_katakana():
     assert [t.text for t in reading_analyzer()("液浸冷却")] == ["エキシン", "レイキャク"]
+    # ASCII words are found by their spelling, not by a reading
+    assert [t.text for t in reading_analyzer()("GPUの冷却")] == ["レイキャク"]
 
 
 def test_bigrams_fold_width_and_break_at_punctuation():
