@@ -203,9 +203,9 @@ def _build(
     if procs > 1:
         # Whoosh's multi-process writer: posts are analysed in worker
         # processes (each with its own Sudachi), one segment per worker
-        writer = ix.writer(limitmb=256, procs=procs, multisegment=True, batchsize=50)
+        writer = ix.writer(limitmb=256, procs=procs, multisegment=True, batchsize=50, codec=store.codec())
     else:
-        writer = ix.writer(limitmb=256)
+        writer = ix.writer(limitmb=256, codec=store.codec())
     try:
         for done, (post_id, (path, _)) in enumerate(files.items(), 1):
             try:
@@ -247,7 +247,7 @@ def _incremental(index_dir: Path, data_dir: Path, progress: Progress | None) -> 
         added, updated, skipped = [], [], []
         if not todo and not removed:
             return UpdateReport(unchanged=unchanged)
-        writer = ix.writer(limitmb=128)
+        writer = ix.writer(limitmb=128, codec=store.codec())
         try:
             for post_id in removed:
                 writer.delete_by_term("id", post_id)

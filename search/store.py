@@ -49,6 +49,18 @@ LOCK = "jsearch.lock"
 REMEDY = "run `jsearch index --rebuild`"
 
 
+def codec():
+    """Whoosh's codec without per-block length statistics.  Whoosh reads
+    every new posting's field length back from disk to record them, for
+    skipping blocks in top-k searches; jsearch scores every match, so the
+    statistics were a tenth of the build's time for nothing."""
+    from whoosh.codec.whoosh3 import W3Codec
+
+    out = W3Codec()
+    out.length_stats = False
+    return out
+
+
 def read_manifest(index_dir: Path) -> dict | None:
     """The manifest, or ``None`` when there is no jsearch index here."""
     path = index_dir / MANIFEST
