@@ -349,8 +349,8 @@ class Engine:
         / units) ** coordination, as in Lucene's classic similarity: without
         it one word repeated in a title outranks a post that has every word
         of the query.  Verbs and adjectives among other words weigh less
-        (see :meth:`_weights`).  ``proximity``, if given, receives each post's proximity
-        score (for ``explain``)."""
+        (see :meth:`_weights`).  ``proximity``, if given, receives each
+        post's proximity score (for ``explain``)."""
         if len(plan.ranked) != 1:
             return None
         from .query import proximity_queries, unit_query
@@ -409,7 +409,8 @@ class Engine:
         passages: tuple = ()
         if count:
             body = zlib.decompress(doc["body"]).decode("utf-8")
-            spans = unpack_spans(doc["passages"])
+            packed = doc.get("passages")  # absent in posts indexed by older versions
+            spans = unpack_spans(packed) if packed else None
             passages = best_passages(
                 body, doc["sections"], plan.units, doc["excerpt"], count, self._chains(), spellings, spans
             )

@@ -1,10 +1,11 @@
 """Scoring every match of a query: BM25F with field lengths read once per
-segment, and a loop that sums clause scores without Whoosh's collectors.
+segment, and a loop that sums clause scores without Whoosh's collectors;
+and phrase scores at chosen posts only, for the proximity rescoring.
 
 Ranking needs the score of every matching post (for the coordination
 factor, the cut and an exact total), so the per-posting cost is the
-query's cost; these two pieces take most of Whoosh's overhead out of it
-while computing the same numbers.
+query's cost; these pieces take most of Whoosh's overhead out of it while
+computing the same numbers.
 """
 
 from __future__ import annotations
