@@ -47,12 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 scored = score_peer(name, queries, posts)
             for result in scored.report.queries:
                 pool[result.id].update(result.returned[: args.depth])
+    total = 0
     with args.out.open("w", encoding="utf-8") as out:
         for judged in queries:
             unjudged = sorted(pool[judged.id] - judged.relevant.keys())
+            total += len(unjudged)
             row = {"id": judged.id, "q": judged.q, "kind": judged.kind, "unjudged": unjudged}
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    total = sum(len(ids - q.relevant.keys()) for q, ids in zip(queries, pool.values(), strict=True))
     print(f"pool: {total} unjudged ids over {len(queries)} queries → {args.out}", file=sys.stderr)
     return 0
 
