@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import store, syntax
 from .analysis import STOP_TAGS, Chains
@@ -336,11 +336,17 @@ class Engine:
             found = scores(searcher, plan.query, mask)
         return sorted(((score, docnum) for docnum, score in found.items()), key=lambda x: (-x[0], x[1]))
 
-    def _unit_totals(
-        self, searcher, plan: Plan, mask, proximity: dict[int, float] | None = None
-    ) -> dict[int, float] | None:
+    def _unit_totals(self, searcher, plan: Plan, mask) -> dict[int, float] | None:
         """``{docnum: score}`` for every hit of a free-word query of
-        several units, or None for other queries.
+        several units, or None for other queries (see :meth:`_unit_parts`)."""
+        parts = self._unit_parts(searcher, plan, mask)
+        if parts is None:
+            return None
+        return {d: (score + parts.near.get(d, 0.0)) * parts.factors[d] for d, score in parts.sums.items()}
+
+    def _unit_parts(self, searcher, plan: Plan, mask) -> _UnitParts | None:
+        """The pieces of a free-word query's scores, or None for other
+        queries.
 
         Each unit is scored once; the same scores serve the cut and the
         ranking.  A post's score is the sum of its units' BM25 scores
@@ -349,8 +355,7 @@ class Engine:
         / units) ** coordination, as in Lucene's classic similarity: without
         it one word repeated in a title outranks a post that has every word
         of the query.  Verbs and adjectives among other words weigh less
-        (see :meth:`_weights`).  ``proximity``, if given, receives each
-        post's proximity score (for ``explain``)."""
+        (see :meth:`_weights`)."""
         if len(plan.ranked) != 1:
             return None
         from .query import proximity_queries, unit_query
@@ -364,29 +369,27 @@ class Engine:
             allowed = set().union(*per_unit)
         if plan.exclude is not None:
             allowed -= set(plan.exclude.docs(searcher))
-        totals = dict.fromkeys(allowed, 0.0)
+        sums = dict.fromkeys(allowed, 0.0)
         matched = dict.fromkeys(allowed, 0.0)
         weights, counts = self._weights(units)
         for unit_scores, weight, count in zip(per_unit, weights, counts, strict=True):
             for docnum, score in unit_scores.items():
-                if docnum in totals:
-                    totals[docnum] += score * weight
+                if docnum in sums:
+                    sums[docnum] += score * weight
                     matched[docnum] += count
         power = self.settings.coordination
         whole = sum(counts)
-        factors = {d: (matched[d] / whole) ** power if power else 1.0 for d in totals}
-        near = proximity_queries(units, self.settings)
-        if near:
+        factors = {d: (matched[d] / whole) ** power if power else 1.0 for d in sums}
+        near: dict[int, float] = {}
+        phrases = proximity_queries(units, self.settings)
+        if phrases:
             # proximity rescores the best posts only, as its phrase checks
             # cost more than all the units' scores
-            window = heapq.nlargest(RESCORE_WINDOW, totals, key=lambda d: totals[d] * factors[d])
-            for q in near:
-                found = phrase_scores(searcher, q.fieldname, q.words, q.slop, q.boost, window)
-                for docnum, score in found.items():
-                    totals[docnum] += score
-                    if proximity is not None:
-                        proximity[docnum] = proximity.get(docnum, 0.0) + score
-        return {d: score * factors[d] for d, score in totals.items()}
+            window = heapq.nlargest(RESCORE_WINDOW, sums, key=lambda d: sums[d] * factors[d])
+            for phrase in phrases:
+                for docnum, score in phrase_scores(searcher, phrase, window).items():
+                    near[docnum] = near.get(docnum, 0.0) + score
+        return _UnitParts(sums, near, factors)
 
     def _weights(self, units) -> tuple[list[float], list[float]]:
         """Each unit's weight in a free-word query's sum, and in the
@@ -449,19 +452,17 @@ class Engine:
         plan = self.plan(query, synonyms=synonyms)
         searcher = self._searcher()
         info = introspect.explain(searcher, plan, self.settings, post_id)
-        near: dict[int, float] = {}
-        totals = self._unit_totals(searcher, plan, None, near) if post_id is not None else None
-        if totals is None:
+        parts = self._unit_parts(searcher, plan, None) if post_id is not None else None
+        if parts is None:
             return info
-        # free words: the ranking's own sum, coordination factor and cut
+        # free words: the ranking's own sum, proximity and coordination factor
         docnum = searcher.document_number(id=post_id)
-        total = totals.get(docnum, 0.0)
-        counts = self._weights(plan.ranked[0])[1]
-        shown = sum(c for u, c in zip(info.units, counts, strict=False) if u.score)
-        factor = (shown / sum(counts)) ** self.settings.coordination if counts else 1.0
-        return replace(
-            info, total_score=total, matched=total > 0, coordination=factor, proximity=near.get(docnum, 0.0)
-        )
+        if docnum not in parts.sums:
+            return replace(info, total_score=0.0, matched=False)
+        near = parts.near.get(docnum, 0.0)
+        factor = parts.factors[docnum]
+        total = (parts.sums[docnum] + near) * factor
+        return replace(info, total_score=total, matched=total > 0, coordination=factor, proximity=near)
 
     def evaluate(self, queries_path: str | os.PathLike, *, limit: int = 10) -> Report:
         """Relevance figures for a judged query set (``jsearch eval``)."""
@@ -476,6 +477,14 @@ class Engine:
                 return []
 
         return evaluation.evaluate(queries, run)
+
+
+class _UnitParts(NamedTuple):
+    """A free-word query's scores by post, before they are combined."""
+
+    sums: dict[int, float]  # weighted sum of the units' scores, posts past the cut
+    near: dict[int, float]  # proximity scores (the rescored posts only)
+    factors: dict[int, float]  # coordination factors
 
 
 def _has_cut(units) -> bool:

@@ -110,16 +110,16 @@ def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = 
             continue
         run: list = []
         for m in morphs + [None]:
+            stop = m is None or chains.is_stop(m)
             # a unit ends at a stop word, and before a noun that a verb,
             # adjective or adnominal modifies (新しい|アカウント): such a
             # pair is a phrase of the question, not a compound of the text
-            if m is None or chains.is_stop(m) or (run and _modifies(run[-1], m)):
-                if run:
-                    start, end = run[0].start, run[-1].end
-                    piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
-                    units.append(_unit(piece, synonyms, chains, loose=True))
-                    run = []
-            if m is not None and not chains.is_stop(m):
+            if run and (stop or _modifies(run[-1], m)):
+                start, end = run[0].start, run[-1].end
+                piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
+                units.append(_unit(piece, synonyms, chains, loose=True))
+                run = []
+            if not stop:
                 run.append(m)
     return [u for u in units if u.terms or u.grams or u.reading]
 

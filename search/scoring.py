@@ -93,14 +93,12 @@ def scores(searcher, q: wq.Query, mask: set[int] | None = None) -> dict[int, flo
     return out
 
 
-def phrase_scores(
-    searcher, fieldname: str, words: list[str], slop: int, boost: float, docnums
-) -> dict[int, float]:
-    """What ``Phrase(fieldname, words, slop=slop, boost=boost)`` scores each
-    of ``docnums`` that holds the phrase: its words' scores summed, times
-    ``boost``, as Whoosh's phrase matcher computes them.  Each word's
-    postings are read at those documents only; Whoosh's matcher checks
-    positions at every document that holds all the words."""
+def phrase_scores(searcher, phrase: wq.Phrase, docnums) -> dict[int, float]:
+    """What ``phrase`` scores each of ``docnums`` that holds it: its words'
+    scores summed, times its boost, as Whoosh's phrase matcher computes
+    them.  Each word's postings are read at those documents only; Whoosh's
+    matcher checks positions at every document that holds all the words."""
+    fieldname, words, slop = phrase.fieldname, phrase.words, phrase.slop
     wanted = sorted(docnums)
     context = searcher.context()
     out: dict[int, float] = {}
@@ -123,7 +121,7 @@ def phrase_scores(
                 positions.append(m.value_as("positions"))
             else:
                 if _in_order(positions, slop):
-                    out[docnum + offset] = total * boost
+                    out[docnum + offset] = total * phrase.boost
     return out
 
 

@@ -139,7 +139,7 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
         for words, slop in ((["液浸", "冷却"], 1), (["gpu", "冷却"], 3), (["液浸", "冷却", "技術"], 1)):
             q = Phrase("body", words, slop=slop, boost=0.5)
             expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
-            got = phrase_scores(searcher, "body", words, slop, 0.5, everyone)
+            got = phrase_scores(searcher, q, everyone)
             assert got.keys() == expected.keys() and expected, words
             for docnum, score in expected.items():
                 assert got[docnum] == pytest.approx(score, rel=1e-9), words
@@ -156,7 +156,13 @@ def test_neighbouring_words_found_together_rank_first(tmp_path):
     )
     with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
         e.update()
-        assert [h.id for h in e.search("ファイルの名前を調べたい").hits] == ["p2.md", "p1.md"]
+        hits = e.search("ファイルの名前を調べたい").hits
+        assert [h.id for h in hits] == ["p2.md", "p1.md"]
+        # explain gives the ranking's own score and names the proximity part
+        for hit in hits:
+            info = e.explain("ファイルの名前を調べたい", post_id=hit.id)
+            assert info.total_score == pytest.approx(hit.score)
+            assert (info.proximity > 0) == (hit.id == "p2.md")
     with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=Settings(proximity_boost=0)) as e:
         hits = e.search("ファイルの名前を調べたい").hits
         assert [h.id for h in hits] == ["p1.md", "p2.md"] and hits[0].score >= hits[1].score
