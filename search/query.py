@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from whoosh import query as wq
+from whoosh.matching import DisjunctionMaxMatcher
 
 from . import analysis, syntax
 from .analysis import AnalyzedText, Chains, fold, is_kana, to_katakana
@@ -185,8 +186,11 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
         primary = tuple(alts[0] for alts in unit.terms)
         for name, boost in fields:
             if len(unit.terms) == 1 and len(unit.terms[0]) > 1:
-                subs.append(wq.Term(name, unit.terms[0][0], boost=boost))
-                subs.extend(wq.Term(name, alt, boost=boost * s.variant_boost) for alt in unit.terms[0][1:])
+                # one word's spellings (変える, 変え): an occurrence indexed
+                # under both counts once, as its better-scoring spelling
+                alts = [wq.Term(name, unit.terms[0][0], boost=boost)]
+                alts.extend(wq.Term(name, alt, boost=boost * s.variant_boost) for alt in unit.terms[0][1:])
+                subs.append(BestOf(alts))
             else:
                 subs.append(_seq_query(name, primary, boost, unit.slop))
         if unit.loose and len(primary) > 1:
@@ -234,6 +238,30 @@ def proximity_queries(units: list[Unit], s: Settings) -> list[wq.Query]:
         seq = [alts[0] for alts in first.terms] + [alts[0] for alts in second.terms]
         out.append(wq.Phrase("body", seq, slop=s.proximity_slop, boost=s.proximity_boost))
     return out
+
+
+class BestOf(wq.DisjunctionMax):
+    """Posts any of the subqueries match, each scored by its best-scoring
+    subquery: spellings of one word, which must not add up."""
+
+    def _matcher(self, subs, searcher, context):
+        r = searcher.reader()
+        return self._tree_matcher(subs, _BestOfMatcher, searcher, context, lambda q: q.estimate_size(r))
+
+
+class _BestOfMatcher(DisjunctionMaxMatcher):
+    # Whoosh's DisjunctionMaxMatcher takes the max of both sides even when
+    # they stand on different documents: a side counts only at its own id
+    def score(self) -> float:
+        a, b = self.a, self.b
+        if not a.is_active():
+            return b.score()
+        if not b.is_active():
+            return a.score()
+        ida, idb = a.id(), b.id()
+        if ida != idb:
+            return a.score() if ida < idb else b.score()
+        return max(a.score(), b.score())
 
 
 class Substring(wq.Query):

@@ -124,7 +124,8 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
         searcher = e._searcher()
         assert len(searcher.leaf_searchers()) > 1
         reference = Searcher(searcher.reader(), weighting=scoring.BM25F(B=0.75, K1=1.2))
-        for text in ("液浸冷却", "GPU 冷却", "データセンターの電力", '"液浸冷却"', "れいきゃく"):
+        texts = ("液浸冷却", "GPU 冷却", "データセンターの電力", '"液浸冷却"', "れいきゃく", "冷やしたい")
+        for text in texts:
             plan = e.plan(text)
             queries = [plan.query] + [unit_query(u, e.settings, plan.memo) for u in plan.units]
             for q in queries:
@@ -143,6 +144,27 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
             assert got.keys() == expected.keys() and expected, words
             for docnum, score in expected.items():
                 assert got[docnum] == pytest.approx(score, rel=1e-9), words
+
+
+def test_one_occurrence_of_a_verb_counts_once(tmp_path):
+    """A verb is indexed under its dictionary form and its stem (変える,
+    変え) at one position; a query for it must not score the occurrence
+    twice, or verbs outweigh the nouns of a question."""
+    from dataclasses import replace
+
+    from search.query import unit_query
+    from search.scoring import scores
+
+    data = corpus(tmp_path / "d", {"verb.md": "設定を変える。", "other.md": "関係のない話。"})
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        searcher = e._searcher()
+        (unit,) = e.plan("変える").units
+        assert unit.terms[0][:2] == ("変える", "変え")
+        doc = searcher.document_number(id="verb.md")
+        both = scores(searcher, unit_query(unit, e.settings))
+        alone = scores(searcher, unit_query(replace(unit, terms=(unit.terms[0][:1],)), e.settings))
+        assert both[doc] == pytest.approx(alone[doc])
 
 
 def test_neighbouring_words_found_together_rank_first(tmp_path):
