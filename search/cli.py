@@ -295,7 +295,7 @@ def explain(
         factor = ""
         if info.coordination is not None:
             factor = (
-                f" ((units' sum, verbs and adjectives × {engine.settings.predicate_weight:g},"
+                f" ((units' sum, modifiers × {engine.settings.modifier_weight:g},"
                 f" + proximity {info.proximity or 0.0:.3f}) × coordination {info.coordination:.2f})"
             )
         console.print(f"[bold]{info.post_id}[/bold] {state}; total score {info.total_score:.3f}{factor}")

@@ -37,9 +37,9 @@ if TYPE_CHECKING:
 MAX_LIMIT = 1000
 #: Best posts of a free-word query whose scores proximity refines.
 RESCORE_WINDOW = 50
-#: What a verb or adjective among other words counts in the coordination
-#: factor (see ``Engine._weights``).
-_PREDICATE_COUNT = 0.01
+#: What a modifier (verb, adjective, demonstrative) among other words
+#: counts in the coordination factor (see ``Engine._weights``).
+_MODIFIER_COUNT = 0.01
 
 SORTS = ("relevance", "date", "-date")
 
@@ -295,9 +295,10 @@ class Engine:
         units are weighed by rarity, log(1 + N / (1 + df)), and a post must
         carry that share of the query's weight: the unknown words are the
         most telling part of the question, so matching a common remainder
-        is not an answer.  This holds for two-unit queries too.  Verbs and
-        adjectives that occur nowhere are left out instead: a text that
-        answers the question often phrases its predicate differently.
+        is not an answer.  This holds for two-unit queries too.  Modifiers
+        (verbs, adjectives, demonstratives) that occur nowhere are left out
+        instead: a text that answers the question often phrases its
+        predicate differently.
         """
         from .query import unit_query
 
@@ -313,10 +314,10 @@ class Engine:
     def _enough(self, searcher, units, need: int, per_unit) -> set[int]:
         """The cut rule (see :meth:`_cut`) over each unit's matching docs."""
         weights = [1.0] * len(per_unit)
-        if any(not docs and not unit.predicate for docs, unit in zip(per_unit, units, strict=True)):
+        if any(not docs and not unit.modifier for docs, unit in zip(per_unit, units, strict=True)):
             total_docs = max(searcher.doc_count(), 1)
             weights = [
-                0.0 if not docs and unit.predicate else math.log(1 + total_docs / (1 + len(docs)))
+                0.0 if not docs and unit.modifier else math.log(1 + total_docs / (1 + len(docs)))
                 for docs, unit in zip(per_unit, units, strict=True)
             ]
             need = self.settings.min_match_ratio * sum(weights) - 1e-9
@@ -393,16 +394,18 @@ class Engine:
 
     def _weights(self, units) -> tuple[list[float], list[float]]:
         """Each unit's weight in a free-word query's sum, and in the
-        coordination count.  A verb or adjective among other words weighs
-        ``predicate_weight`` in the sum and next to nothing in the count: the
-        answer often phrases the predicate differently, so missing it is no
-        evidence against a post (the small count keeps a post that matches
-        only the predicate above zero)."""
-        if all(unit.predicate for unit in units):
+        coordination count.  A modifier among other words (a verb,
+        adjective, demonstrative or interrogative: ``query._MODIFIER_POS``)
+        weighs ``modifier_weight`` in the sum and next to nothing in the
+        count: the answer often phrases the predicate differently and never
+        repeats どの or この, so missing one is no evidence against a post
+        (the small count keeps a post that matches only the modifier above
+        zero)."""
+        if all(unit.modifier for unit in units):
             ones = [1.0] * len(units)
             return ones, ones
-        weights = [self.settings.predicate_weight if unit.predicate else 1.0 for unit in units]
-        counts = [_PREDICATE_COUNT if unit.predicate else 1.0 for unit in units]
+        weights = [self.settings.modifier_weight if unit.modifier else 1.0 for unit in units]
+        counts = [_MODIFIER_COUNT if unit.modifier else 1.0 for unit in units]
         return weights, counts
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
@@ -490,4 +493,4 @@ class _UnitParts(NamedTuple):
 def _has_cut(units) -> bool:
     """Whether the cut can remove anything: three or more units, or a
     noun that occurs nowhere."""
-    return len(units) >= 3 or any(u.unknown and not u.predicate for u in units)
+    return len(units) >= 3 or any(u.unknown and not u.modifier for u in units)

@@ -118,7 +118,7 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None) -> Ex
 def _describe_cut(plan: Plan) -> str:
     """The cut rule that applies to this query, in words (see Engine._cut)."""
     units = plan.ranked[0] if plan.ranked else []
-    if any(u.unknown and not u.predicate for u in units):
+    if any(u.unknown and not u.modifier for u in units):
         return "a noun occurs nowhere: a post must carry half of the query's rarity weight"
     if len(units) >= 3:
         return f"a post must match at least {plan.min_match[0]} of {len(units)} units"

@@ -146,11 +146,12 @@ class Settings:
     #: this power, so a post with all the words outranks one that repeats
     #: a single word (0 turns it off).
     coordination: float = 0.5
-    #: Weight of a verb or adjective unit's score next to other words; the
-    #: coordination factor does not count it either: a text that answers a
-    #: question often phrases its predicate differently (作る in the
-    #: question, 作成 in the answer).
-    predicate_weight: float = 0.5
+    #: Weight of a modifier unit's score next to other words; the
+    #: coordination factor does not count it either.  Modifiers are verbs
+    #: and adjectives, which a text that answers a question often phrases
+    #: differently (作る in the question, 作成 in the answer), and
+    #: demonstratives and interrogatives (この, どの), which name nothing.
+    modifier_weight: float = 0.5
     #: Weight of two neighbouring units found next to each other in a post
     #: (within ``proximity_slop`` positions, so a particle may sit between);
     #: 0 turns it off.

@@ -50,7 +50,7 @@ class Unit:
     field: str | None = None  # restrict to one field (title:)
     substring_only: bool = False  # no word matches: bigrams must be a substring
     loose: bool = False  # a compound typed as one word: its parts anywhere count a little
-    predicate: bool = False  # a verb or adjective (often phrased differently by the text)
+    modifier: bool = False  # says what is asked of the subject, not the subject (see _MODIFIER_POS)
     unknown: bool = False  # matches no post at all
     slop: int = 1  # phrase slop: more than 1 where particles sit inside a kana unit
 
@@ -132,6 +132,14 @@ def _modifies(before, morph) -> bool:
 _MODIFIERS = ("動詞", "形容詞", "連体詞")
 
 
+#: Parts of speech that say what a question asks of its subject rather than
+#: name it: verbs and adjectives, which the answer often phrases otherwise
+#: (作りたい → 作成), and demonstratives and interrogatives (この, どの, ここ),
+#: which name nothing at all.  Among other words they weigh less (see
+#: ``Engine._weights``).
+_MODIFIER_POS = ("動詞", "形容詞", "代名詞", "連体詞")
+
+
 def _unit(
     text: str, synonyms: Synonyms | None, chains: Chains, kana: bool = False, loose: bool = False
 ) -> Unit:
@@ -159,8 +167,8 @@ def _unit(
             if seq and not (len(seq) == 1 and seq[0] in own) and seq not in found:
                 found.append(seq)
         syns = tuple(found[:8])
-    predicate = bool(morphs) and all(m.pos[0] in ("動詞", "形容詞") for m in morphs)
-    return Unit(str(text), terms, parts, grams, reading, syns, loose=loose, predicate=predicate, slop=slop)
+    modifier = bool(morphs) and all(m.pos[0] in _MODIFIER_POS for m in morphs)
+    return Unit(str(text), terms, parts, grams, reading, syns, loose=loose, modifier=modifier, slop=slop)
 
 
 def _seq_query(fieldname: str, seq: tuple[str, ...], boost: float, slop: int = 1) -> wq.Query:

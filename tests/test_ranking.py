@@ -207,10 +207,34 @@ def test_question_noun_outweighs_a_rarer_verb(tmp_path):
         e.update()
         ids = [h.id for h in e.search("ディレクトリを作りたい").hits]
         assert ids.index("noun.md") < ids.index("verb.md")
-    plain = Settings(predicate_weight=1.0, coordination=0)
+    plain = Settings(modifier_weight=1.0, coordination=0)
     with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=plain) as e:
         ids = [h.id for h in e.search("ディレクトリを作りたい").hits]
         assert ids.index("verb.md") < ids.index("noun.md")
+
+
+def test_demonstratives_and_interrogatives_are_not_the_subject(tmp_path):
+    # どの occurs in one post, メモリ in three: by rarity alone the post
+    # that says どの twice would win
+    data = corpus(
+        tmp_path / "d",
+        {
+            "free.md": "空いているメモリの量を表示する。",
+            "which.md": "どの端末からでも見られる。どの利用者も同じ。",
+            "x.md": "メモリを増設した。",
+            "y.md": "メモリの価格。",
+        },
+    )
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        query = "どのくらいメモリが空いているか見たい"
+        assert [(u.text, u.modifier) for u in e.plan(query).units] == [
+            ("どの", True),
+            ("メモリ", False),
+            ("空い", True),
+            ("見", True),
+        ]
+        assert e.search(query).hits[0].id == "free.md"
 
 
 def test_modifier_and_noun_are_separate_units(tmp_path):
