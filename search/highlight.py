@@ -78,10 +78,6 @@ def _lead(text: str) -> int:
     return len(text) - len(text.lstrip())
 
 
-def _keys(units: Sequence[Unit]) -> list[str]:
-    return list({k for u in units for k in unit_keys(u)})
-
-
 def unit_keys(unit: Unit) -> set[str]:
     """Strings whose presence in a passage suggests ``unit`` occurs there:
     its folded text and its terms without inflectional kana endings."""
@@ -232,15 +228,19 @@ def best_passages(
     """
     spellings = {} if spellings is None else spellings
     spans = split_passages(body) if spans is None else spans
-    keys = _keys(units) + [k for u in units for k in spellings.get(u.text, ())]
+    # a passage is worth the units it shows; a modifier (a verb, どの) shows
+    # less of the query than a noun, as in the ranking (Engine._weights)
+    modifiers_count = not all(u.modifier for u in units)
+    worth = [0.5 if u.modifier and modifiers_count else 1.0 for u in units]
+    probe_keys = [(w, [*unit_keys(u), *spellings.get(u.text, ())]) for w, u in zip(worth, units, strict=True)]
+    probe_keys = [(w, keys) for w, keys in probe_keys if keys]
     probes = []
-    folded_body = fold(body) if keys else ""  # length-preserving: slices line up
-    if keys:
-        for idx, (a, b) in enumerate(spans):
-            folded = folded_body[a:b]
-            hits = sum(1 for k in keys if k in folded)
-            if hits:
-                probes.append((-hits, idx))
+    folded_body = fold(body) if probe_keys else ""  # length-preserving: slices line up
+    for idx, (a, b) in enumerate(spans if probe_keys else ()):
+        folded = folded_body[a:b]
+        shown = sum(w for w, keys in probe_keys if any(k in folded for k in keys))
+        if shown:
+            probes.append((-shown, idx))
     probes.sort()
     scored: list[tuple[float, int, str, list[tuple[int, int]]]] = []
     seen_texts: set[str] = set()
@@ -259,7 +259,7 @@ def best_passages(
             tries -= 1
             highlights, matched = unit_spans(text, units, chains, spellings)
             if highlights:
-                score = len(matched) + 0.1 * min(len(highlights), 5)
+                score = sum(worth[i] for i in matched) + 0.1 * min(len(highlights), 5)
                 scored.append((-score, idx, text, highlights))
 
     analyse((idx for _, idx in probes), count + 1)

@@ -35,3 +35,11 @@ def test_passage_with_every_unit_ranks_before_one_with_some():
     passages = best_passages(body, (), analyse_units("メモリ 割り当て", None, CHAINS), count=3)
     assert passages[0].text == "メモリの割り当てを変更した。"
     assert all(p.text[a:b] in {"メモリ", "割り当て"} for p in passages for a, b in p.highlights)
+
+
+def test_passage_showing_the_subject_beats_one_showing_a_modifier():
+    # どの is a unit of the query, but it names nothing: the passage about
+    # 電力 is the one that shows why the post matched
+    body = "どのような方法でも構わない。\n\n電力の消費量を測る。"
+    units = analyse_units("どのくらい電力を使うのか", None, CHAINS)
+    assert [p.text for p in best_passages(body, (), units, count=1)] == ["電力の消費量を測る。"]
