@@ -288,6 +288,9 @@ def explain(
             console.print(f"      {c}")
         if u.synonyms:
             console.print(f"      synonyms: {', '.join(u.synonyms)}")
+        if u.spelled:
+            weight = engine.settings.reading_boost
+            console.print(f"      spelled in the posts: {', '.join(u.spelled)} (as typed, × {weight:g})")
     if info.excluded:
         console.print(f"[bold]excluded:[/bold] {', '.join(info.excluded)}")
     if info.post_id:

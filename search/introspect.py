@@ -64,6 +64,7 @@ class UnitExplanation:
     clauses: tuple[str, ...]  # field:term^weight, as Whoosh prints them
     synonyms: tuple[str, ...]
     score: float | None = None  # contribution to the explained post
+    spelled: tuple[str, ...] = ()  # a kana unit's spellings in the posts, scored at the reading's weight
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,13 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None) -> Ex
         q = unit_query(unit, settings)
         score = _score(searcher, q, docnum) if docnum is not None else None
         units.append(
-            UnitExplanation(unit.text, _clauses(q), tuple(" ".join(s) for s in unit.synonyms), score)
+            UnitExplanation(
+                unit.text,
+                _clauses(q),
+                tuple(" ".join(s) for s in unit.synonyms),
+                score,
+                tuple(" ".join(u.text for u in spelling) for spelling in unit.spelled),
+            )
         )
     total = matched = None
     if docnum is not None:

@@ -19,6 +19,7 @@ from the Sudachi synonym dictionary, weighted below the user's own words.
 
 from __future__ import annotations
 
+import heapq
 import math
 import zlib
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,8 @@ from .synonyms import Synonyms
 
 #: Most units (after splitting and synonym expansion) one query may have.
 MAX_UNITS = 64
+#: Posts a kana unit's spellings are learnt from (see QueryCompiler._spelled).
+SPELLING_SOURCES = 2
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Unit:
     modifier: bool = False  # says what is asked of the subject, not the subject (see _MODIFIER_POS)
     unknown: bool = False  # matches no post at all
     slop: int = 1  # phrase slop: more than 1 where particles sit inside a kana unit
+    spelled: tuple[tuple[Unit, ...], ...] = ()  # the posts' spellings of a kana unit's reading (圧縮)
 
     @property
     def phrase(self) -> bool:
@@ -72,6 +76,9 @@ class Unit:
         for syn in self.synonyms:
             if len(syn) == 1:
                 out.add(syn[0])
+        for spelling in self.spelled:
+            for unit in spelling:
+                out |= unit.highlight_terms()
         return out
 
     def sequences(self) -> list[tuple[str, ...]]:
@@ -80,6 +87,9 @@ class Unit:
         if len(self.terms) > 1:
             seqs.append(tuple(alts[0] for alts in self.terms))
         seqs.extend(s for s in self.synonyms if len(s) > 1)
+        for spelling in self.spelled:
+            for unit in spelling:
+                seqs.extend(unit.sequences())
         return seqs
 
 
@@ -224,7 +234,14 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
         # the dev sets scored the same without it (the posts it added hold
         # the string inside other words, which a bigram engine over-matches).
     if unit.reading:
-        subs.append(_seq_query("reading", unit.reading, s.reading_boost))
+        reading = _seq_query("reading", unit.reading, s.reading_boost)
+        if unit.spelled:
+            # the posts' own spelling of the reading (あっしゅく → 圧縮) scores
+            # as if typed, at the reading's weight; it is the same evidence
+            # as the reading, so a post counts the better of the two
+            spelled = [wq.Or([unit_query(u, s, memo) for u in units]) for units in unit.spelled]
+            reading = BestOf([reading, *(wq.Or([q], boost=s.reading_boost) for q in spelled)])
+        subs.append(reading)
     for syn in unit.synonyms:
         subs.append(_seq_query("body", syn, s.synonym_boost))
         subs.append(_seq_query("title", syn, s.synonym_boost * s.title_boost))
@@ -251,6 +268,11 @@ def proximity_queries(units: list[Unit], s: Settings) -> list[wq.Query]:
 class BestOf(wq.DisjunctionMax):
     """Posts any of the subqueries match, each scored by its best-scoring
     subquery: spellings of one word, which must not add up."""
+
+    def __unicode__(self) -> str:
+        return "BestOf(" + " | ".join(str(q) for q in self.subqueries) + ")"
+
+    __str__ = __unicode__
 
     def _matcher(self, subs, searcher, context):
         r = searcher.reader()
@@ -516,10 +538,38 @@ class Compiler:
         for unit in analyse_units(text, self.synonyms, self.chains):
             if unit.reading:
                 unit = replace(unit, reading=segment_reading(unit.reading[0], self._has_reading))
+                if unit.by_reading and unit.reading:
+                    unit = self._spelled(unit)
             units.extend(self._checked(unit))
         for u in units:
             self._register(u)
         return units
+
+    def _spelled(self, unit: Unit) -> Unit:
+        """A kana unit with the spellings its reading has in the posts that
+        hold it best (あっしゅく → 圧縮), found as highlighting finds them:
+        the reading alone ranks every post that holds it about alike, while
+        the spelled word ranks by where it stands (a title, a short post)."""
+        from .highlight import best_passages, unit_spans, unpack_spans
+        from .scoring import scores
+
+        found = scores(self.searcher, _seq_query("reading", unit.reading, 1.0))
+        spellings: dict[str, set[str]] = {}
+        for docnum in heapq.nlargest(SPELLING_SOURCES, found, key=found.__getitem__):
+            doc = self.searcher.stored_fields(docnum)["doc"]
+            unit_spans(doc["title"], [unit], self.chains, spellings)
+            if spellings.get(unit.text):
+                continue
+            body = zlib.decompress(doc["body"]).decode("utf-8")
+            packed = doc.get("passages")
+            spans = unpack_spans(packed) if packed else None
+            best_passages(body, (), [unit], count=1, chains=self.chains, spellings=spellings, spans=spans)
+        spelled = []
+        for text in sorted(spellings.get(unit.text, ()))[:SPELLING_SOURCES]:
+            units = tuple(u for u in analyse_units(text, self.synonyms, self.chains) if u.terms)
+            if units:
+                spelled.append(units)
+        return replace(unit, spelled=tuple(spelled))
 
     def _checked(self, unit: Unit, relax: bool = True) -> list[Unit]:
         """Mark a unit whose words occur nowhere as substring-only, and

@@ -50,6 +50,28 @@ def test_kana_reading_finds_kanji_below_exact(small):
     assert "液浸冷却" in "".join(spans)
 
 
+def test_kana_query_ranks_as_the_posts_spelling_would(tmp_path):
+    # the reading field holds title and body as one: alone it cannot tell a
+    # post about 圧縮 from one that mentions it; the spelling learnt from
+    # the posts (あっしゅく → 圧縮) ranks by where the word stands
+    data = tmp_path / "d"
+    data.mkdir()
+    posts = {
+        "gzip.md": ("ファイルを圧縮する", "gzip はファイルを圧縮する。"),
+        "log.md": ("ログの管理", "古いログを圧縮して保存する。圧縮したログは一週間残す。" * 2),
+        "other.md": ("関係のない話", "天気の話。"),
+    }
+    for name, (title, body) in posts.items():
+        (data / name).write_text(f"---\ntitle: {title}\n---\n{body}\n", "utf-8")
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        kanji = [(h.id, h.score) for h in e.search("圧縮").hits]
+        kana = [(h.id, h.score) for h in e.search("あっしゅく").hits]
+        assert [i for i, _ in kana] == [i for i, _ in kanji] == ["gzip.md", "log.md"]
+        for (_, typed), (_, read) in zip(kanji, kana, strict=True):
+            assert read == pytest.approx(typed * e.settings.reading_boost)
+
+
 def test_parts_find_compounds(small):
     assert {h.id for h in small.search("センター").hits} == {"kanji.md"}
 
