@@ -36,7 +36,8 @@ from .synonyms import Synonyms
 
 #: Most units (after splitting and synonym expansion) one query may have.
 MAX_UNITS = 64
-#: Posts a kana unit's spellings are learnt from (see QueryCompiler._spelled).
+#: Posts a kana unit's spellings are learnt from, and the most spellings it
+#: keeps (see Compiler._spelled).
 SPELLING_SOURCES = 2
 
 
@@ -267,7 +268,8 @@ def proximity_queries(units: list[Unit], s: Settings) -> list[wq.Query]:
 
 class BestOf(wq.DisjunctionMax):
     """Posts any of the subqueries match, each scored by its best-scoring
-    subquery: spellings of one word, which must not add up."""
+    subquery: alternatives that stand for the same evidence (two spellings
+    of one word, a reading and the word it spells), which must not add up."""
 
     def __unicode__(self) -> str:
         return "BestOf(" + " | ".join(str(q) for q in self.subqueries) + ")"
@@ -559,7 +561,7 @@ class Compiler:
             doc = self.searcher.stored_fields(docnum)["doc"]
             unit_spans(doc["title"], [unit], self.chains, spellings)
             if spellings.get(unit.text):
-                continue
+                continue  # a spelling is known: spare the body's passages
             body = zlib.decompress(doc["body"]).decode("utf-8")
             packed = doc.get("passages")
             spans = unpack_spans(packed) if packed else None
