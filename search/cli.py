@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from .errors import IndexDamagedError, JSearchError
 
@@ -26,6 +27,25 @@ app = typer.Typer(
     help="Full-text search for Japanese posts.",
     pretty_exceptions_enable=False,
 )
+
+
+class QueryCommand(TyperCommand):
+    """A command whose argument is a query, which may begin with an
+    exclusion (``jsearch query "-冷却 液浸"``): a token that starts with ``-``
+    but holds a space or a non-ASCII character is query text, not an
+    option, as no option is spelled that way."""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        if "--" not in args:
+            texts = [a for a in args if _is_query_text(a)]
+            if texts:
+                args = [a for a in args if not _is_query_text(a)] + ["--", *texts]
+        return super().parse_args(ctx, args)
+
+
+def _is_query_text(arg: str) -> bool:
+    return arg.startswith("-") and (not arg.isascii() or any(c.isspace() for c in arg))
+
 
 DataOpt = Annotated[
     Path, typer.Option("--data", envvar="JSEARCH_DATA", help="Folder of posts (env JSEARCH_DATA).")
@@ -97,7 +117,7 @@ def _summary(report) -> str:
     return f"{head}{why}: {', '.join(parts)} in {report.seconds:.2f}s"
 
 
-@app.command()
+@app.command(cls=QueryCommand)
 def query(
     text: Annotated[str, typer.Argument(help="What to search for (see README for the syntax).")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=1000, help="Hits to show.")] = 10,
@@ -260,7 +280,7 @@ def analyze(
     Console().print(table)
 
 
-@app.command()
+@app.command(cls=QueryCommand)
 def explain(
     text: Annotated[str, typer.Argument(help="The query to explain.")],
     post_id: Annotated[str | None, typer.Option("--id", help="Explain this post's score.")] = None,

@@ -68,6 +68,18 @@ def test_exit_codes(built_index, tmp_path):
     assert "Traceback" not in damaged.stderr + empty.stderr + usage.stderr
 
 
+def test_query_may_begin_with_an_exclusion(built_index):
+    common = ["--index", str(built_index), "--data", str(DATA)]
+    everyone = json.loads(run("query", "NVIDIA", "--json", *common).stdout)["hits"]
+    out = run("query", "-液浸冷却 NVIDIA", "--json", *common)
+    assert out.returncode == 0, out.stderr
+    left = {h["id"] for h in json.loads(out.stdout)["hits"]}
+    cooled = {h["id"] for h in json.loads(run("query", "液浸冷却", "--json", *common).stdout)["hits"]}
+    assert left == {h["id"] for h in everyone} - cooled and left
+    # an ASCII token that looks like an option is still an option
+    assert run("query", "NVIDIA", "--bogus", *common).returncode == 2
+
+
 def test_query_builds_a_missing_index_from_env_paths(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
