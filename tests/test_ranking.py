@@ -1,5 +1,7 @@
 """Ranking rules on small purpose-built corpora."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,14 @@ def corpus(root: Path, posts: dict[str, str]) -> Path:
     for name, body in posts.items():
         (root / name).write_text(f"---\ntitle: {name}\n---\n{body}\n", "utf-8")
     return root
+
+
+@contextmanager
+def indexed(tmp_path: Path, posts: dict[str, str]) -> Iterator[Engine]:
+    """An engine over a fresh index of ``posts`` (name → body)."""
+    with Engine(index_dir=tmp_path / "ix", data_dir=corpus(tmp_path / "d", posts)) as e:
+        e.update()
+        yield e
 
 
 @pytest.fixture()
@@ -177,9 +187,7 @@ def test_one_occurrence_of_a_verb_counts_once(tmp_path):
     from search.query import unit_query
     from search.scoring import scores
 
-    data = corpus(tmp_path / "d", {"verb.md": "設定を変える。", "other.md": "関係のない話。"})
-    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
-        e.update()
+    with indexed(tmp_path, {"verb.md": "設定を変える。", "other.md": "関係のない話。"}) as e:
         searcher = e._searcher()
         (unit,) = e.plan("変える").units
         assert unit.terms[0][:2] == ("変える", "変え")
@@ -238,17 +246,13 @@ def test_question_noun_outweighs_a_rarer_verb(tmp_path):
 def test_demonstratives_and_interrogatives_are_not_the_subject(tmp_path):
     # どの occurs in one post, メモリ in three: by rarity alone the post
     # that says どの twice would win
-    data = corpus(
-        tmp_path / "d",
-        {
-            "free.md": "空いているメモリの量を表示する。",
-            "which.md": "どの端末からでも見られる。どの利用者も同じ。",
-            "x.md": "メモリを増設した。",
-            "y.md": "メモリの価格。",
-        },
-    )
-    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
-        e.update()
+    posts = {
+        "free.md": "空いているメモリの量を表示する。",
+        "which.md": "どの端末からでも見られる。どの利用者も同じ。",
+        "x.md": "メモリを増設した。",
+        "y.md": "メモリの価格。",
+    }
+    with indexed(tmp_path, posts) as e:
         query = "どのくらいメモリが空いているか見たい"
         assert [(u.text, u.modifier) for u in e.plan(query).units] == [
             ("どの", True),
@@ -261,16 +265,12 @@ def test_demonstratives_and_interrogatives_are_not_the_subject(tmp_path):
 
 def test_modifier_and_noun_are_separate_units(tmp_path):
     # 新しい modifies アカウント in the question; the answer need not say 新しい
-    data = corpus(
-        tmp_path / "d",
-        {
-            "acct.md": "ユーザアカウントを追加する手順。",
-            "both.md": "新しい機能の説明。古いユーザーアカウントは削除する。",
-            "watch.md": "新しい監視対象を追加する。",
-        },
-    )
-    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
-        e.update()
+    posts = {
+        "acct.md": "ユーザアカウントを追加する手順。",
+        "both.md": "新しい機能の説明。古いユーザーアカウントは削除する。",
+        "watch.md": "新しい監視対象を追加する。",
+    }
+    with indexed(tmp_path, posts) as e:
         query = "新しいユーザーアカウントを追加したい"
         assert [u.text for u in e.plan(query).units] == ["新しい", "ユーザーアカウント", "追加"]
         assert e.search(query).hits[0].id == "acct.md"
