@@ -250,7 +250,8 @@ class Engine:
                 matched = {r.docnum for r in results} if facets else set()
                 page = results[offset : offset + limit] if limit else []
                 docs = [(0.0, r.fields()) for r in page]
-        spellings: dict[str, set[str]] = {}  # shared by the hits' passages (see best_passages)
+        # shared by the hits' passages (see best_passages)
+        spellings = {text: set(forms) for text, forms in plan.spellings.items()}
         hits = tuple(self._hit(fields, score or 0.0, plan, passages, spellings) for score, fields in docs)
         suggestion = None
         if not total and suggest and plan.units:

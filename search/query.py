@@ -106,6 +106,7 @@ class Plan:
     min_match: list[int] = field(default_factory=list)
     exclude: wq.Query | None = None  # top-level exclusions of a query with a cut
     memo: dict = field(default_factory=dict)  # substring verdicts (see Substring)
+    spellings: dict[str, set[str]] = field(default_factory=dict)  # kana unit → its text forms (see _spelled)
 
 
 def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = None) -> list[Unit]:
@@ -426,12 +427,13 @@ class Compiler:
         self.unit_count = 0
         self._top_exclude: wq.Query | None = None
         self.memo: dict = {}
+        self.spellings: dict[str, set[str]] = {}
         reader = searcher.reader()
         self._has_reading = lambda t: reader.doc_frequency("reading", t) > 0
 
     def compile(self, tree: syntax.Seq) -> Plan:
         query, ranked, cut = self._seq(tree, top=True)
-        plan = Plan(query.normalize(), self.units, self.excluded, memo=self.memo)
+        plan = Plan(query.normalize(), self.units, self.excluded, memo=self.memo, spellings=self.spellings)
         if ranked and cut:
             plan.ranked.append(ranked)
             plan.min_match.append(cut)
@@ -566,6 +568,8 @@ class Compiler:
             packed = doc.get("passages")
             spans = unpack_spans(packed) if packed else None
             best_passages(body, (), [unit], count=1, chains=self.chains, spellings=spellings, spans=spans)
+        # the hits' passages start from what was learnt here
+        self.spellings.setdefault(unit.text, set()).update(spellings.get(unit.text, ()))
         spelled = []
         for text in sorted(spellings.get(unit.text, ()))[:SPELLING_SOURCES]:
             units = tuple(u for u in analyse_units(text, self.synonyms, self.chains) if u.terms)
