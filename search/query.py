@@ -218,6 +218,11 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
             # compound itself (メモリ割り当て also finds メモリの割り当て)
             subs.append(wq.And([wq.Term("body", t) for t in primary], boost=s.loose_boost))
     if unit.field:
+        # kana typed for kanji text (title:あっしゅく): its spellings, in the
+        # same field, at the reading's weight
+        for units in unit.spelled:
+            spelled = [unit_query(replace(u, field=unit.field), s, memo) for u in units]
+            subs.append(wq.And(spelled, boost=s.reading_boost))
         return wq.Or(subs) if len(subs) != 1 else subs[0]
     if unit.parts and (len(unit.parts) > 1 or not unit.terms or unit.parts[0] not in unit.terms[0]):
         subs.append(_seq_query("parts", unit.parts, s.parts_boost))
@@ -524,7 +529,7 @@ class Compiler:
             units = analyse_units(node.value, None, self.chains)
         qs = []
         for u in units:
-            u = Unit(u.text, u.terms, field="title")
+            u = Unit(u.text, u.terms, field="title", spelled=self._read(u).spelled)
             self._register(u)
             qs.append(unit_query(u, self.s, self.memo))
         if not qs:
@@ -540,14 +545,18 @@ class Compiler:
     def _text_units(self, text: str) -> list[Unit]:
         units = []
         for unit in analyse_units(text, self.synonyms, self.chains):
-            if unit.reading:
-                unit = replace(unit, reading=segment_reading(unit.reading[0], self._has_reading))
-                if unit.by_reading and unit.reading:
-                    unit = self._spelled(unit)
-            units.extend(self._checked(unit))
+            units.extend(self._checked(self._read(unit)))
         for u in units:
             self._register(u)
         return units
+
+    def _read(self, unit: Unit) -> Unit:
+        """A unit typed in kana with its reading cut into indexed pieces and
+        the spellings the posts give it; other units as they are."""
+        if not unit.reading:
+            return unit
+        unit = replace(unit, reading=segment_reading(unit.reading[0], self._has_reading))
+        return self._spelled(unit) if unit.by_reading and unit.reading else unit
 
     def _spelled(self, unit: Unit) -> Unit:
         """A kana unit with the spellings its reading has in the posts that

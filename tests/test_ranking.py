@@ -80,6 +80,8 @@ def test_kana_query_ranks_as_the_posts_spelling_would(tmp_path):
         assert [i for i, _ in kana] == [i for i, _ in kanji] == ["gzip.md", "log.md"]
         for (_, typed), (_, read) in zip(kanji, kana, strict=True):
             assert read == pytest.approx(typed * e.settings.reading_boost)
+        # restricted to titles, the spelling is looked for in titles
+        assert [h.id for h in e.search("title:あっしゅく").hits] == ["gzip.md"]
 
 
 def test_parts_find_compounds(small):
