@@ -259,8 +259,9 @@ def analyze(
     if as_json:
         sys.stdout.write(json.dumps([asdict(t) for t in terms], ensure_ascii=False) + "\n")
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from .render import StdoutConsole
 
     table = Table(
         "field", "term", "pos", "start", "end", "surface", "part of speech", "normalised", "reading"
@@ -277,7 +278,7 @@ def analyze(
             t.normalized,
             t.reading,
         )
-    Console().print(table)
+    StdoutConsole().print(table)
 
 
 @app.command(cls=QueryCommand)
@@ -297,9 +298,9 @@ def explain(
     if as_json:
         sys.stdout.write(json.dumps(asdict(info), ensure_ascii=False) + "\n")
         return
-    from rich.console import Console
+    from .render import StdoutConsole
 
-    console = Console(highlight=False)
+    console = StdoutConsole(highlight=False)
     console.print(f"[bold]units[/bold] ({info.cut}):")
     for u in info.units:
         score = f"  [cyan]score {u.score:.3f}[/cyan]" if u.score is not None else ""
@@ -338,15 +339,16 @@ def eval_cmd(
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from .render import StdoutConsole
 
     table = Table("kind", "queries", "MRR@10", "nDCG@10", "Recall@10")
     for kind, m in [*report.by_kind.items(), ("all", report.overall)]:
         table.add_row(
             kind, str(m["queries"]), f"{m['mrr@10']:.3f}", f"{m['ndcg@10']:.3f}", f"{m['recall@10']:.3f}"
         )
-    console = Console(highlight=False)
+    console = StdoutConsole(highlight=False)
     console.print(table)
     console.print("[bold]worst queries[/bold]")
     for s in report.worst(10):

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from rich.console import Console
 from rich.text import Text
 
 from .models import Passage, SearchResult
+
+
+class StdoutConsole(Console):
+    """Rich's console for standard output, except that a reader who stops
+    early (``jsearch query … | head``) ends the command with success: Rich
+    exits 1 there, which scripts would read as "no hits"."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(0)
 
 
 def passage_text(p: Passage) -> Text:
@@ -21,7 +36,7 @@ def passage_text(p: Passage) -> Text:
 
 
 def render_result(result: SearchResult, console: Console | None = None) -> None:
-    console = console or Console(highlight=False, soft_wrap=False)
+    console = console or StdoutConsole(highlight=False, soft_wrap=False)
     if result.facets:
         render_facets(result.facets, console)
     if not result.hits:
