@@ -47,6 +47,22 @@ def _is_query_text(arg: str) -> bool:
     return arg.startswith("-") and (not arg.isascii() or any(c.isspace() for c in arg))
 
 
+def _emit(text: str) -> None:
+    """Write to standard output now; a reader that stopped early (… | head)
+    ends the command with success (see ``render.reader_gone``)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from .render import reader_gone
+
+        reader_gone()
+
+
+def _emit_json(value) -> None:
+    _emit(json.dumps(value, ensure_ascii=False) + "\n")
+
+
 DataOpt = Annotated[
     Path, typer.Option("--data", envvar="JSEARCH_DATA", help="Folder of posts (env JSEARCH_DATA).")
 ]
@@ -162,7 +178,7 @@ def query(
 
 def _show(result, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        _emit_json(result.to_json())
     else:
         from .render import render_result
 
@@ -234,7 +250,7 @@ def index_cmd(
     with _engine(index, data) as engine:
         report = _run_update(engine, rebuild=rebuild, quiet=quiet or as_json)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+        _emit_json(report.to_json())
     elif not quiet:
         _note_skipped(report, False)
         sys.stderr.write(_summary(report) + "\n")
@@ -257,7 +273,7 @@ def analyze(
 
     terms = run_analyze(text, field)
     if as_json:
-        sys.stdout.write(json.dumps([asdict(t) for t in terms], ensure_ascii=False) + "\n")
+        _emit_json([asdict(t) for t in terms])
         return
     from rich.table import Table
 
@@ -296,7 +312,7 @@ def explain(
     with _ready_engine(index, data, quiet=as_json) as engine:
         info = engine.explain(text, post_id=post_id, synonyms=not no_synonyms)
     if as_json:
-        sys.stdout.write(json.dumps(asdict(info), ensure_ascii=False) + "\n")
+        _emit_json(asdict(info))
         return
     from .render import StdoutConsole
 
@@ -337,7 +353,7 @@ def eval_cmd(
     with _ready_engine(index, data, quiet=as_json) as engine:
         report = engine.evaluate(queries)
     if as_json:
-        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False) + "\n")
+        _emit_json(report.to_json())
         return
     from rich.table import Table
 
@@ -374,8 +390,7 @@ def watch(
         changed = [*report.added, *report.updated, *report.removed]
         if changed:
             line += ": " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+        _emit(line + "\n")
         _note_skipped(report, False)
 
     def warn(exc: JSearchError) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 from rich.console import Console
 from rich.text import Text
@@ -11,16 +12,22 @@ from rich.text import Text
 from .models import Passage, SearchResult
 
 
+def reader_gone() -> NoReturn:
+    """Standard output's reader stopped early (``jsearch query … | head``):
+    end the command with success, as the output was not wanted; exit 1
+    would read as "no hits"."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing more reaches the closed pipe
+    raise SystemExit(0)
+
+
 class StdoutConsole(Console):
-    """Rich's console for standard output, except that a reader who stops
-    early (``jsearch query … | head``) ends the command with success: Rich
-    exits 1 there, which scripts would read as "no hits"."""
+    """Rich's console for standard output, ending as :func:`reader_gone`
+    does when its reader stops early (Rich's own handler exits 1)."""
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(0)
+        reader_gone()
 
 
 def passage_text(p: Passage) -> Text:

@@ -82,11 +82,12 @@ def test_query_may_begin_with_an_exclusion(built_index):
 
 def test_reader_that_stops_early_is_not_a_failure(built_index):
     # jsearch query … | head: the pipe closes before the output is written
-    args = [str(SCRIPT), "query", "液浸冷却", "--index", str(built_index), "--data", str(DATA)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    proc.stdout.close()
-    assert proc.wait(timeout=120) == 0
-    assert "Traceback" not in proc.stderr.read()
+    for output in ([], ["--json"]):
+        args = [str(SCRIPT), "query", "液浸冷却", *output, "--index", str(built_index), "--data", str(DATA)]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc.stdout.close()
+        assert proc.wait(timeout=120) == 0, output
+        assert "Traceback" not in proc.stderr.read()
 
 
 def test_query_builds_a_missing_index_from_env_paths(tmp_path):
