@@ -402,12 +402,9 @@ class Engine:
         repeats どの or この, so missing one is no evidence against a post
         (the small count keeps a post that matches only the modifier above
         zero)."""
-        if all(unit.modifier for unit in units):
-            ones = [1.0] * len(units)
-            return ones, ones
-        weights = [self.settings.modifier_weight if unit.modifier else 1.0 for unit in units]
-        counts = [_MODIFIER_COUNT if unit.modifier else 1.0 for unit in units]
-        return weights, counts
+        from .query import unit_weights
+
+        return unit_weights(units, self.settings.modifier_weight), unit_weights(units, _MODIFIER_COUNT)
 
     def _hit(self, fields: dict, score: float, plan: Plan, count: int, spellings: dict | None = None) -> Hit:
         from .highlight import best_passages, unpack_spans
@@ -419,7 +416,15 @@ class Engine:
             packed = doc.get("passages")  # absent in posts indexed by older versions
             spans = unpack_spans(packed) if packed else None
             passages = best_passages(
-                body, doc["sections"], plan.units, doc["excerpt"], count, self._chains(), spellings, spans
+                body,
+                doc["sections"],
+                plan.units,
+                doc["excerpt"],
+                count,
+                self._chains(),
+                spellings,
+                spans,
+                self.settings.modifier_weight,
             )
         return Hit(
             id=fields["id"],

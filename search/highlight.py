@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from .analysis import Chains, fold
 from .models import Passage
-from .query import Unit
+from .query import Unit, unit_weights
 
 MIN_CHARS = 80
 MAX_CHARS = 200
@@ -219,19 +219,19 @@ def best_passages(
     chains: Chains | None = None,
     spellings: dict[str, set[str]] | None = None,
     spans: Sequence[tuple[int, int]] | None = None,
+    modifier_weight: float = 0.5,
 ) -> tuple[Passage, ...]:
     """The ``count`` passages of ``body`` that show the most of the query.
 
     Pass the same ``spellings`` dict for every hit of one query: what one
     hit teaches about the text forms of kana units probes the next ones.
     ``spans`` are the body's passages if known (:func:`split_passages`).
+    A passage is worth the units it shows, each weighed as the ranking
+    weighs it (:func:`~search.query.unit_weights`).
     """
     spellings = {} if spellings is None else spellings
     spans = split_passages(body) if spans is None else spans
-    # a passage is worth the units it shows; a modifier (a verb, どの) shows
-    # less of the query than a noun, as in the ranking (Engine._weights)
-    modifiers_count = not all(u.modifier for u in units)
-    worth = [0.5 if u.modifier and modifiers_count else 1.0 for u in units]
+    worth = unit_weights(units, modifier_weight)
     probe_keys = [(w, [*unit_keys(u), *spellings.get(u.text, ())]) for w, u in zip(worth, units, strict=True)]
     probe_keys = [(w, keys) for w, keys in probe_keys if keys]
     probes = []

@@ -148,8 +148,18 @@ _MODIFIERS = ("動詞", "形容詞", "連体詞")
 #: name it: verbs and adjectives, which the answer often phrases otherwise
 #: (作りたい → 作成), and demonstratives and interrogatives (この, どの, ここ),
 #: which name nothing at all.  Among other words they weigh less (see
-#: ``Engine._weights``).
+#: :func:`unit_weights`).
 _MODIFIER_POS = ("動詞", "形容詞", "代名詞", "連体詞")
+
+
+def unit_weights(units, modifier_weight: float) -> list[float]:
+    """Each unit's weight among the others: a modifier among other words
+    weighs ``modifier_weight``, as the answer often phrases it otherwise or
+    never repeats it; a query of modifiers only weighs them all alike.  The
+    ranking (``Engine._weights``) and the passages both use it."""
+    if all(unit.modifier for unit in units):
+        return [1.0] * len(units)
+    return [modifier_weight if unit.modifier else 1.0 for unit in units]
 
 
 def _unit(
@@ -246,8 +256,11 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
             # the posts' own spelling of the reading (あっしゅく → 圧縮) scores
             # as if typed, at the reading's weight; it is the same evidence
             # as the reading, so a post counts the better of the two
-            spelled = [wq.Or([unit_query(u, s, memo) for u in units]) for units in unit.spelled]
-            reading = BestOf([reading, *(wq.Or([q], boost=s.reading_boost) for q in spelled)])
+            spelled = [
+                wq.Or([unit_query(u, s, memo) for u in units], boost=s.reading_boost)
+                for units in unit.spelled
+            ]
+            reading = BestOf([reading, *spelled])
         subs.append(reading)
     for syn in unit.synonyms:
         subs.append(_seq_query("body", syn, s.synonym_boost))
