@@ -174,7 +174,8 @@ def _unit(
     # a unit typed in kana may hold particles, which leave position gaps
     order = sorted(positions)
     slop = max((b - a for a, b in zip(order, order[1:], strict=False)), default=1)
-    parts = tuple(t.text for t in chains.parts(text, mode="query"))
+    # one term per position: a verb's stem stands at its dictionary form's
+    parts = tuple(t.text for t in chains.parts(text, mode="query") if not t.variant)
     grams = tuple(analysis.bigrams(text)) if len(fold(text).strip()) >= 2 else ()
     reading = (to_katakana(fold(text)),) if kana else ()
     syns: tuple[tuple[str, ...], ...] = ()

@@ -3,8 +3,15 @@
 The dictionary (``resources/synonyms.txt``, Apache-2.0) groups words by a
 six-digit number; Sudachi morphemes carry the numbers of their groups.  A
 word expands to the other words of its groups, honouring the dictionary's
-expansion-control flag: 0 expands both ways, 1 is only a target (never
-triggers an expansion), 2 is never used.
+expansion-control flag: 0 triggers expansions, 1 is only a target (never
+triggers one), 2 is never used.
+
+The flag says which words may trigger, whichever side of the search they
+stand on.  A target-only verb or adjective in a query (作る) is therefore
+searched with the triggers of its groups (作成), since each of those would
+have expanded to it had it stood in the post: the match is the one an
+index-time expansion of the post's 作成 would give.  Target-only nouns are
+left alone; they are the ambiguous ones (a bare ウォッチ, 今).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ class Entry:
     group: int
     flag: int
     headword: str
+    predicate: bool = False  # 用言 (a verb or adjective), not 体言
 
 
 class Synonyms:
@@ -59,10 +67,16 @@ class Synonyms:
         for gid in group_ids:
             entries = self.group(gid)
             own = [e for e in entries if e.headword.lower() in lowered]
-            if not own or all(e.flag != 0 for e in own):
+            if not own or all(e.flag == 2 for e in own):
+                continue
+            # a trigger (flag 0) expands to every word of its group; a
+            # target-only word (flag 1) reaches the triggers that expand to it
+            trigger = any(e.flag == 0 for e in own)
+            if not trigger and not any(e.predicate for e in own):
                 continue
             for e in entries:
-                if e.flag != 2 and e.headword.lower() not in lowered and e.headword not in out:
+                usable = e.flag != 2 if trigger else e.flag == 0
+                if usable and e.headword.lower() not in lowered and e.headword not in out:
                     out.append(e.headword)
         return out
 
@@ -71,5 +85,5 @@ def _parse(line: str) -> list[Entry]:
     for row in csv.reader([line]):
         if len(row) >= 9 and row[0].strip().isdigit():
             flag = int(row[2]) if row[2].strip().isdigit() else 0
-            return [Entry(int(row[0]), flag, row[8].strip())]
+            return [Entry(int(row[0]), flag, row[8].strip(), row[1].strip() == "2")]
     return []
