@@ -35,8 +35,10 @@ DEFAULT_SETS = (
     (ROOT / "tests/relevance/articles.jsonl", ROOT / "data"),
     # written after one round of ranking rules, then used for the next
     (ROOT / "tests/relevance/manpages-holdout.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
-    # written and judged before any engine ran on it; never tuned on
+    # written and judged before any engine ran on it, then used for the next round
     (ROOT / "tests/relevance/manpages-holdout2.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
+    # written and judged before any engine ran on it; never tuned on
+    (ROOT / "tests/relevance/manpages-holdout3.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
 )
 DEFAULT_JSON = ROOT / "benchmarks/results/relevance.json"
 ENGINES = ("jsearch", *baselines.PEERS)
