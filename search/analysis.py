@@ -185,12 +185,20 @@ class _SpanTokenizer(Tokenizer):
 class SudachiTokenizer(_SpanTokenizer):
     """Yields one token per Sudachi long unit (mode C), surface as text.
 
-    The morpheme rides along as ``token.morph`` for later filters.
+    The morpheme rides along as ``token.morph`` for later filters.  Blanks
+    take no position: Japanese text puts spaces around ASCII words and
+    where lines were wrapped (16 進数, 指定され た), and a phrase must
+    match across them as it does where they are absent; particles and
+    punctuation, dropped later, still leave a gap.
     """
 
     def spans(self, value: str, start_pos: int) -> Iterator[tuple[str, int, int, int, Morph | None]]:
-        for pos, morph in enumerate(morphs_for(value), start_pos):
+        pos = start_pos
+        for morph in morphs_for(value):
+            if not morph.surface.strip():
+                continue
             yield morph.surface, morph.start, morph.end, pos, morph
+            pos += 1
 
 
 class PosStopFilter(Filter):
@@ -450,4 +458,4 @@ class Chains:
 
 #: Names of the steps of each field's chain, recorded in the index
 #: fingerprint so that a change of chain forces a rebuild.
-CHAIN_VERSION = 6
+CHAIN_VERSION = 7

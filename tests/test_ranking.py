@@ -295,3 +295,14 @@ def test_a_question_verb_finds_the_noun_that_names_the_act(tmp_path):
         assert [h.id for h in e.search("ディレクトリを作りたい").hits][0] == "make.md"
         assert e.search("作りたい", synonyms=False).total == 0
         assert [h.id for h in e.search("作りたい").hits] == ["make.md"]
+
+
+def test_a_compound_matches_across_a_space_in_the_text(tmp_path):
+    # man pages and blogs put spaces around ASCII words and where lines
+    # were wrapped: 16進数 is the phrase 16 + 進数 in both posts
+    posts = {"spaced.md": "内容を 16 進数で表示する。", "apart.md": "16 個の値と進数の話。"}
+    with indexed(tmp_path, posts) as e:
+        for query in ("16進数", '"16進数"'):
+            spaced, apart = e.search(query).hits
+            # the phrase, not just its words (or its one bigram) apart
+            assert spaced.id == "spaced.md" and spaced.score > 2 * apart.score
