@@ -182,20 +182,28 @@ class _SpanTokenizer(Tokenizer):
             yield t
 
 
+def joins_words(morph: Morph) -> bool:
+    """Whether a morpheme only joins or spaces the words beside it: a blank
+    or a middle dot (ネットワーク・インタフェース)."""
+    return not morph.surface.strip() or morph.surface in ("・", "･")
+
+
 class SudachiTokenizer(_SpanTokenizer):
     """Yields one token per Sudachi long unit (mode C), surface as text.
 
     The morpheme rides along as ``token.morph`` for later filters.  Blanks
-    take no position: Japanese text puts spaces around ASCII words and
-    where lines were wrapped (16 進数, 指定され た), and a phrase must
-    match across them as it does where they are absent; particles and
-    punctuation, dropped later, still leave a gap.
+    and middle dots take no position (:func:`joins_words`): Japanese text
+    puts spaces around ASCII words and where lines were wrapped (16 進数,
+    指定され た) and dots between the words of a loanword compound
+    (ネットワーク・インタフェース), and a phrase must match across them as
+    it does where they are absent; particles and other punctuation,
+    dropped later, still leave a gap (as Kuromoji's position increments do).
     """
 
     def spans(self, value: str, start_pos: int) -> Iterator[tuple[str, int, int, int, Morph | None]]:
         pos = start_pos
         for morph in morphs_for(value):
-            if not morph.surface.strip():
+            if joins_words(morph):
                 continue
             yield morph.surface, morph.start, morph.end, pos, morph
             pos += 1
@@ -458,4 +466,4 @@ class Chains:
 
 #: Names of the steps of each field's chain, recorded in the index
 #: fingerprint so that a change of chain forces a rebuild.
-CHAIN_VERSION = 7
+CHAIN_VERSION = 8

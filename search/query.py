@@ -123,6 +123,8 @@ def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = 
             continue
         run: list = []
         for m in morphs + [None]:
+            if m is not None and analysis.joins_words(m):
+                continue  # メッセージ・キュー is one compound
             stop = m is None or chains.is_stop(m)
             # a unit ends at a stop word, and before a noun that a verb,
             # adjective or adnominal modifies (新しい|アカウント): such a

@@ -27,7 +27,7 @@ def test_main_chain_normalises_lowercases_and_drops_particles():
     ]
 
 
-def test_blanks_take_no_position_but_particles_do():
+def test_blanks_and_middle_dots_take_no_position_but_particles_do():
     # 16 進数 with a space is the same text as 16進数; の between words is not
     assert terms(main_analyzer(), "16 進数") == [("16", 0, 0, 2), ("進数", 1, 3, 5)]
 
@@ -35,6 +35,7 @@ def test_blanks_take_no_position_but_particles_do():
         return [(t.text, t.pos) for t in main_analyzer()(text, positions=True)]
 
     assert positions("指定され た値") == positions("指定された値")  # a wrapped line
+    assert positions("ネットワーク・インタフェース") == positions("ネットワークインタフェース")
     assert positions("液浸の冷却") == [("液浸", 0), ("冷却", 2)]
 
 

@@ -306,3 +306,14 @@ def test_a_compound_matches_across_a_space_in_the_text(tmp_path):
             spaced, apart = e.search(query).hits
             # the phrase, not just its words (or its one bigram) apart
             assert spaced.id == "spaced.md" and spaced.score > 2 * apart.score
+
+
+def test_a_dotted_compound_is_one_phrase_in_queries_and_posts(tmp_path):
+    posts = {
+        "dot.md": "ネットワーク・インタフェースを設定する。",
+        "apart.md": "ネットワークの話。インタフェースの話。",
+    }
+    with indexed(tmp_path, posts) as e:
+        for query in ("ネットワークインタフェース", "ネットワーク・インタフェース 設定"):
+            best, *others = e.search(query).hits
+            assert best.id == "dot.md" and all(best.score > 2 * h.score for h in others)
