@@ -140,6 +140,9 @@ class Settings:
     synonym_boost: float = 0.5
     variant_boost: float = 0.7
     loose_boost: float = 0.3
+    #: A one-word unit made of several short units (ユーザーID) written
+    #: apart in the post (ユーザ ID), against the word itself.
+    apart_boost: float = 1.0
     #: Fraction of a long query's units a post must match (see query.py).
     min_match_ratio: float = 0.5
     #: A free-word query's score is scaled by (units matched / units) to

@@ -87,6 +87,8 @@ class Unit:
         seqs = []
         if len(self.terms) > 1:
             seqs.append(tuple(alts[0] for alts in self.terms))
+        elif self.terms and len(self.parts) > 1:
+            seqs.append(self.parts)  # the word written apart (ユーザ ID)
         seqs.extend(s for s in self.synonyms if len(s) > 1)
         for spelling in self.spelled:
             for unit in spelling:
@@ -217,12 +219,18 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
         ]
     if unit.terms:
         primary = tuple(alts[0] for alts in unit.terms)
+        # one long unit made of several short ones (ユーザーID): the post
+        # may write it as separate words (ユーザ ID), which the same
+        # phrase of short units finds
+        apart = unit.parts if len(unit.terms) == 1 and len(unit.parts) > 1 else ()
         for name, boost in fields:
-            if len(unit.terms) == 1 and len(unit.terms[0]) > 1:
+            if len(unit.terms) == 1 and (len(unit.terms[0]) > 1 or apart):
                 # one word's spellings (変える, 変え): an occurrence indexed
                 # under both counts once, as its better-scoring spelling
                 alts = [wq.Term(name, unit.terms[0][0], boost=boost)]
                 alts.extend(wq.Term(name, alt, boost=boost * s.variant_boost) for alt in unit.terms[0][1:])
+                if apart and s.apart_boost:
+                    alts.append(wq.Phrase(name, list(apart), boost=boost * s.apart_boost))
                 subs.append(BestOf(alts))
             else:
                 subs.append(_seq_query(name, primary, boost, unit.slop))

@@ -317,3 +317,17 @@ def test_a_dotted_compound_is_one_phrase_in_queries_and_posts(tmp_path):
         for query in ("ネットワークインタフェース", "ネットワーク・インタフェース 設定"):
             best, *others = e.search(query).hits
             assert best.id == "dot.md" and all(best.score > 2 * h.score for h in others)
+
+
+def test_a_dictionary_compound_finds_its_parts_written_apart(tmp_path):
+    # Sudachi knows ユーザーID as one word; posts often write ユーザ ID
+    posts = {
+        "apart.md": "実効ユーザ ID を表示する。",
+        "whole.md": "ユーザーIDを表示する。",
+        "none.md": "ユーザの一覧。IDの話。",
+    }
+    with indexed(tmp_path, posts) as e:
+        hits = e.search("ユーザーIDを知りたい").hits
+        assert [h.id for h in hits] == ["whole.md", "apart.md"]
+        (passage,) = hits[1].passages[:1]
+        assert [passage.text[a:b] for a, b in passage.highlights] == ["ユーザ ID"]
