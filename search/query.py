@@ -142,7 +142,11 @@ def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = 
 
 
 def _modifies(before, morph) -> bool:
-    return bool(before.pos and morph.pos) and before.pos[0] in _MODIFIERS and morph.pos[0] == "名詞"
+    if not (before.pos and morph and morph.pos):
+        return False
+    if "副詞" in (before.pos[0], morph.pos[0]):
+        return True  # an adverb modifies a predicate and forms no compound (しばらく|待つ)
+    return before.pos[0] in _MODIFIERS and morph.pos[0] == "名詞"
 
 
 _MODIFIERS = ("動詞", "形容詞", "連体詞")
@@ -153,7 +157,7 @@ _MODIFIERS = ("動詞", "形容詞", "連体詞")
 #: (作りたい → 作成), and demonstratives and interrogatives (この, どの, ここ),
 #: which name nothing at all.  Among other words they weigh less (see
 #: :func:`unit_weights`).
-_MODIFIER_POS = ("動詞", "形容詞", "代名詞", "連体詞")
+_MODIFIER_POS = ("動詞", "形容詞", "代名詞", "連体詞", "副詞")
 
 
 def unit_weights(units, modifier_weight: float) -> list[float]:

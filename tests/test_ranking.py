@@ -96,6 +96,12 @@ def test_a_compound_verb_searches_its_parts_one_per_position():
     assert unit.parts == ("並べる", "替える")
 
 
+def test_an_adverb_stands_alone_as_a_modifier():
+    # しばらく modifies 待つ; the two are no compound that a post would hold
+    units = analyse_units("しばらく待ってから実行したい", None)
+    assert [(u.text, u.modifier) for u in units] == [("しばらく", True), ("待っ", True), ("実行", False)]
+
+
 def test_synonyms_expand_and_can_be_turned_off(tmp_path):
     data = corpus(tmp_path / "d", {"owner.md": "ファイルの所有者を変更する。", "x.md": "関係のない話。"})
     with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
