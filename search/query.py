@@ -154,9 +154,9 @@ _MODIFIERS = ("動詞", "形容詞", "連体詞")
 
 #: Parts of speech that say what a question asks of its subject rather than
 #: name it: verbs and adjectives, which the answer often phrases otherwise
-#: (作りたい → 作成), and demonstratives and interrogatives (この, どの, ここ),
-#: which name nothing at all.  Among other words they weigh less (see
-#: :func:`unit_weights`).
+#: (作りたい → 作成), demonstratives and interrogatives (この, どの, ここ),
+#: which name nothing at all, and adverbs (しばらく, どう), which say how.
+#: Among other words they weigh less (see :func:`unit_weights`).
 _MODIFIER_POS = ("動詞", "形容詞", "代名詞", "連体詞", "副詞")
 
 
@@ -227,15 +227,17 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
         # may write it as separate words (ユーザ ID), which the same
         # phrase of short units finds (in the title and the body, which
         # holds the title too: a phrase in every field cost 10% more time)
-        apart = unit.parts if len(unit.terms) == 1 and len(unit.parts) > 1 else ()
+        apart = len(unit.terms) == 1 and len(unit.parts) > 1 and bool(s.apart_boost)
         for name, boost in fields:
-            if len(unit.terms) == 1 and (len(unit.terms[0]) > 1 or apart):
-                # one word's spellings (変える, 変え): an occurrence indexed
-                # under both counts once, as its better-scoring spelling
+            apart_here = apart and name in ("title", "body")
+            if len(unit.terms) == 1 and (len(unit.terms[0]) > 1 or apart_here):
+                # one word's spellings (変える, 変え), or the word and its
+                # parts written apart: an occurrence counts once, as its
+                # better-scoring form
                 alts = [wq.Term(name, unit.terms[0][0], boost=boost)]
                 alts.extend(wq.Term(name, alt, boost=boost * s.variant_boost) for alt in unit.terms[0][1:])
-                if apart and s.apart_boost and name in ("title", "body"):
-                    alts.append(wq.Phrase(name, list(apart), boost=boost * s.apart_boost))
+                if apart_here:
+                    alts.append(wq.Phrase(name, list(unit.parts), boost=boost * s.apart_boost))
                 subs.append(BestOf(alts))
             else:
                 subs.append(_seq_query(name, primary, boost, unit.slop))
