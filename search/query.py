@@ -64,6 +64,12 @@ class Unit:
         return len(self.terms) > 1
 
     @property
+    def apart(self) -> tuple[str, ...]:
+        """A one-word unit's short units, when it has several: a post may
+        write the word apart (ユーザーID as ユーザ ID)."""
+        return self.parts if len(self.terms) == 1 and len(self.parts) > 1 else ()
+
+    @property
     def by_reading(self) -> bool:
         """Whether the unit's reading can find text spelled otherwise (a kana
         query for kanji text); a katakana word that reads as itself cannot."""
@@ -87,8 +93,8 @@ class Unit:
         seqs = []
         if len(self.terms) > 1:
             seqs.append(tuple(alts[0] for alts in self.terms))
-        elif self.terms and len(self.parts) > 1:
-            seqs.append(self.parts)  # the word written apart (ユーザ ID)
+        elif self.apart:
+            seqs.append(self.apart)
         seqs.extend(s for s in self.synonyms if len(s) > 1)
         for spelling in self.spelled:
             for unit in spelling:
@@ -142,7 +148,7 @@ def analyse_units(text: str, synonyms: Synonyms | None, chains: Chains | None = 
 
 
 def _modifies(before, morph) -> bool:
-    if not (before.pos and morph and morph.pos):
+    if not (before.pos and morph.pos):
         return False
     if "副詞" in (before.pos[0], morph.pos[0]):
         return True  # an adverb modifies a predicate and forms no compound (しばらく|待つ)
@@ -223,13 +229,12 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
         ]
     if unit.terms:
         primary = tuple(alts[0] for alts in unit.terms)
-        # one long unit made of several short ones (ユーザーID): the post
-        # may write it as separate words (ユーザ ID), which the same
-        # phrase of short units finds (in the title and the body, which
-        # holds the title too: a phrase in every field cost 10% more time)
-        apart = len(unit.terms) == 1 and len(unit.parts) > 1 and bool(s.apart_boost)
+        # a word written apart is found by the phrase of its short units,
+        # in the title and the body (which holds the title too: the phrase
+        # in every field cost 10% more time)
+        apart = unit.apart if s.apart_boost else ()
         for name, boost in fields:
-            apart_here = apart and name in ("title", "body")
+            apart_here = bool(apart) and name in ("title", "body")
             if len(unit.terms) == 1 and (len(unit.terms[0]) > 1 or apart_here):
                 # one word's spellings (変える, 変え), or the word and its
                 # parts written apart: an occurrence counts once, as its
@@ -237,7 +242,7 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
                 alts = [wq.Term(name, unit.terms[0][0], boost=boost)]
                 alts.extend(wq.Term(name, alt, boost=boost * s.variant_boost) for alt in unit.terms[0][1:])
                 if apart_here:
-                    alts.append(wq.Phrase(name, list(unit.parts), boost=boost * s.apart_boost))
+                    alts.append(wq.Phrase(name, list(apart), boost=boost * s.apart_boost))
                 subs.append(BestOf(alts))
             else:
                 subs.append(_seq_query(name, primary, boost, unit.slop))

@@ -11,7 +11,7 @@ stand on.  A target-only verb or adjective in a query (作る) is therefore
 searched with the triggers of its groups (作成), since each of those would
 have expanded to it had it stood in the post: the match is the one an
 index-time expansion of the post's 作成 would give.  Target-only nouns are
-left alone; they are the ambiguous ones (a bare ウォッチ, 今).
+left alone; they are the ambiguous ones (a bare 監視, 今).
 """
 
 from __future__ import annotations
