@@ -351,18 +351,39 @@ class VerbStemFilter(Filter):
 
 class ReadingFilter(Filter):
     """Replaces the text with the katakana reading of the token, so that a
-    query typed in kana can find text written in kanji.  ASCII words are
-    left out: they are found by their spelling, and their readings (user →
-    ユーザー, bw → ビーダブリュー) were a quarter of the field."""
+    query typed in kana can find text written in kanji, and a Latin name
+    the dictionary reads (NVIDIA → エヌビディア, Python → パイソン) can be
+    found by its katakana spelling.
+
+    Of ASCII words, only names whose normalised form stays ASCII get a
+    reading (see :func:`latin_reading`): numbers, short letter strings and
+    acronyms read as spelled-out letters (bw → ビーダブリュー, GPU →
+    ジーピーユー), which nobody types, and words Sudachi already
+    normalises to a loanword (user → ユーザー) are found through the main
+    field."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
-            if t.morph.surface.isascii():
-                continue
-            reading = to_katakana(t.morph.reading)
+            morph = t.morph
+            if morph.surface.isascii():
+                reading = latin_reading(morph)
+            else:
+                reading = to_katakana(morph.reading)
             if reading and is_kana(reading):
                 t.text = reading
                 yield t
+
+
+def latin_reading(morph: Morph) -> str:
+    """The katakana reading of a Latin-script name (NVIDIA → エヌビディア),
+    or "" when it has none worth indexing (see :class:`ReadingFilter`)."""
+    surface = morph.surface
+    if len(surface) < 3 or not surface.isalpha() or not morph.normalized.isascii():
+        return ""
+    if surface.isupper() and len(surface) <= 4:
+        return ""  # an acronym
+    reading = morph.reading
+    return reading if reading != surface and is_kana(reading) else ""
 
 
 class BigramTokenizer(_SpanTokenizer):
@@ -466,4 +487,4 @@ class Chains:
 
 #: Names of the steps of each field's chain, recorded in the index
 #: fingerprint so that a change of chain forces a rebuild.
-CHAIN_VERSION = 8
+CHAIN_VERSION = 9

@@ -58,6 +58,7 @@ class Unit:
     unknown: bool = False  # matches no post at all
     slop: int = 1  # phrase slop: more than 1 where particles sit inside a kana unit
     spelled: tuple[tuple[Unit, ...], ...] = ()  # the posts' spellings of a kana unit's reading (圧縮)
+    latin: bool = False  # a katakana word some posts write in Latin letters (エヌビディア: NVIDIA)
 
     @property
     def phrase(self) -> bool:
@@ -71,9 +72,10 @@ class Unit:
 
     @property
     def by_reading(self) -> bool:
-        """Whether the unit's reading can find text spelled otherwise (a kana
-        query for kanji text); a katakana word that reads as itself cannot."""
-        return bool(self.reading) and self.reading != (self.text,)
+        """Whether the unit's reading can find text spelled otherwise: a kana
+        query for kanji text, or a katakana name for Latin text; a katakana
+        word that the posts write only in katakana cannot."""
+        return bool(self.reading) and (self.reading != (self.text,) or self.latin)
 
     def highlight_terms(self) -> set[str]:
         """Single terms whose occurrence in a passage shows this unit."""
@@ -592,7 +594,17 @@ class Compiler:
         if not unit.reading:
             return unit
         unit = replace(unit, reading=segment_reading(unit.reading[0], self._has_reading))
+        if unit.reading == (unit.text,) and self._written_in_latin(unit):
+            unit = replace(unit, latin=True)
         return self._spelled(unit) if unit.by_reading and unit.reading else unit
+
+    def _written_in_latin(self, unit: Unit) -> bool:
+        """Whether more posts hold a katakana word's reading than the word
+        itself: the others write it in Latin letters (エヌビディア as NVIDIA;
+        only Latin words have a reading that is not their own text)."""
+        reader = self.searcher.reader()
+        own = max((reader.doc_frequency("body", t) for t in unit.terms[0]), default=0) if unit.terms else 0
+        return reader.doc_frequency("reading", unit.reading[0]) > own
 
     def _spelled(self, unit: Unit) -> Unit:
         """A kana unit with the spellings its reading has in the posts that

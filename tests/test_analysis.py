@@ -76,8 +76,15 @@ def test_parts_chain_emits_short_units():
 
 def test_reading_chain_gives_katakana():
     assert [t.text for t in reading_analyzer()("液浸冷却")] == ["エキシン", "レイキャク"]
-    # ASCII words are found by their spelling, not by a reading
+    # acronyms, numbers and loanwords are found by their spelling, not by a reading
     assert [t.text for t in reading_analyzer()("GPUの冷却")] == ["レイキャク"]
+    assert [t.text for t in reading_analyzer()("user 2065 bw")] == []
+
+
+def test_reading_chain_reads_latin_names_in_katakana():
+    assert [t.text for t in reading_analyzer()("NVIDIAとPython")] == ["エヌビディア", "パイソン"]
+    # a name the dictionary does not know reads as itself: no reading
+    assert [t.text for t in reading_analyzer()("Foxconn")] == []
 
 
 def test_bigrams_fold_width_and_break_at_punctuation():

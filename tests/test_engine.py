@@ -37,6 +37,16 @@ def test_width_and_case_do_not_matter(engine):
     assert ids(engine.search("NVIDIA")) == ids(engine.search("ｎｖｉｄｉａ")) != []
 
 
+def test_a_katakana_name_finds_its_latin_spelling(engine):
+    # all five posts write NVIDIA (or Nvidia) in Latin letters only
+    result = engine.search("エヌビディア")
+    assert set(ids(result)) == set(ids(engine.search("NVIDIA")))
+    assert result.total == 5
+    for hit in result.hits:
+        shown = {p.text[a:b].lower() for p in hit.passages for a, b in p.highlights}
+        assert shown == {"nvidia"}, hit.id
+
+
 def test_two_keywords_rank_posts_with_both_first(engine):
     result = engine.search("NVIDIA 液浸冷却")
     top = ids(result)[:3]
