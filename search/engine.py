@@ -67,6 +67,7 @@ class Engine:
         self._lock = threading.Lock()
         self._open: list = []
         self._facet_cache: dict = {}
+        self._slip_cache: dict = {}
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -207,8 +208,10 @@ class Engine:
         ``sort`` is ``relevance`` (best first), ``date`` (oldest first) or
         ``-date`` (newest first; posts without a date come last).  With
         ``facets`` the result counts tags and categories over all hits.
-        When nothing matches and ``suggest`` is set, the result may carry a
-        nearby query that would find something.
+        With ``suggest`` the result may carry a nearby query: one that
+        corrects a word written with the wrong kanji of the right reading
+        (a conversion slip: 液侵冷却 → 液浸冷却), or, when nothing matches,
+        one that corrects a misspelling.
         """
         started = time.perf_counter()
         if not 0 <= limit <= MAX_LIMIT:
@@ -224,7 +227,10 @@ class Engine:
                 searcher, self.settings, self._synonyms if synonyms else None, require_all, self._chains()
             )
             plan = compiler.compile(tree)
-            return self._run(searcher, plan, query, started, limit, offset, sort, facets, suggest, passages)
+            result = self._run(searcher, plan, query, started, limit, offset, sort, facets, suggest, passages)
+            if suggest:
+                result = self._with_slips(searcher, tree, result)
+            return result
         except store.DAMAGE_ERRORS as exc:
             raise store.damaged(self.index_dir, exc) from exc
 
@@ -267,6 +273,16 @@ class Engine:
             facets=navigation.facet_counts(searcher, matched, self._facet_cache) if facets else None,
             suggestion=suggestion,
         )
+
+    def _with_slips(self, searcher, tree, result: SearchResult) -> SearchResult:
+        """The result with a suggestion for a conversion slip in the query
+        (液侵冷却 → 液浸冷却), which takes the place of a spelling one."""
+        from .slips import Slips, corrected, free_words
+
+        chains = self._chains()
+        fixes = Slips(searcher, chains, self._slip_cache).corrections(free_words(tree, chains))
+        suggestion = corrected(result.query, fixes) if fixes else None
+        return replace(result, suggestion=suggestion) if suggestion else result
 
     def similar(self, post_id: str, *, limit: int = 10, passages: int = 1) -> SearchResult:
         """Posts most like ``post_id``, by its most distinctive terms."""

@@ -48,6 +48,8 @@ def render_result(result: SearchResult, console: Console | None = None) -> None:
         render_facets(result.facets, console)
     if not result.hits:
         return
+    if result.suggestion:
+        console.print(Text.assemble(("did you mean ", "dim"), (result.suggestion, "bold"), ("?", "dim")))
     first = result.offset + 1
     last = result.offset + len(result.hits)
     console.print(

@@ -11,6 +11,12 @@ from search import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+#: The shared corpora beside the repository (a worktree keeps them two
+#: levels up); tests that need them skip when they are absent.
+CORPORA = next(
+    (p / "shared/corpora" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared/corpora").is_dir()),
+    ROOT.parent / "shared/corpora",
+)
 
 
 @pytest.fixture(scope="session")
