@@ -28,6 +28,17 @@ class Judged:
     kind: str = ""
 
 
+class Ranked(list):
+    """Post ids, best first, and whether the engine marked the top hit as
+    lacking some of the query's words (``Hit.missing``): an engine that
+    ranks rather than filters answers a question the posts cannot answer
+    with its closest posts, saying what they lack."""
+
+    def __init__(self, ids=(), marked: bool = False) -> None:
+        super().__init__(ids)
+        self.marked = marked
+
+
 @dataclass(frozen=True)
 class QueryScore:
     id: str
@@ -84,7 +95,7 @@ def score_query(judged: Judged, returned: list[str]) -> QueryScore:
     top = returned[:K]
     rel = judged.relevant
     if not any(g > 0 for g in rel.values()):
-        value = 0.0 if top else 1.0
+        value = 1.0 if not top or getattr(returned, "marked", False) else 0.0
         return QueryScore(judged.id, judged.q, judged.kind, value, value, value, tuple(top))
     mrr = next((1.0 / i for i, d in enumerate(top, 1) if rel.get(d, 0) > 0), 0.0)
     dcg = sum((2 ** rel.get(d, 0) - 1) / math.log2(i + 1) for i, d in enumerate(top, 1))

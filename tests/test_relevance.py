@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from search.evaluation import Judged, load, score_query
+from search.evaluation import Judged, Ranked, load, score_query
 
 from .conftest import DATA
 
@@ -65,6 +65,9 @@ def test_metrics_on_known_rankings():
     nothing_expected = Judged("n", "q", {})
     assert score_query(nothing_expected, []).mrr == 1.0
     assert score_query(nothing_expected, ["a"]).mrr == 0.0
+    # closest posts whose top hit says what it lacks answer "no answer" too
+    assert score_query(nothing_expected, Ranked(["a"], marked=True)).mrr == 1.0
+    assert score_query(judged, Ranked(["a"], marked=True)).mrr == 1.0
     # a post judged not relevant counts as nothing found, and ranks nothing
     judged_out = Judged("o", "q", {"a": 0})
     assert score_query(judged_out, []).mrr == 1.0
