@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import baselines
-from relevance import ENGINES, score_jsearch, score_peer
+from relevance import ENGINES, missing_corpus, score_jsearch, score_peer
 
 from search.evaluation import load
 
@@ -34,6 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--depth", type=int, default=10)
     args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        parser.error(missing_corpus(args.corpus))
 
     queries = load(args.set_path)
     pool: dict[str, set[str]] = {j.id: set() for j in queries}

@@ -8,8 +8,14 @@
 Each engine indexes the same posts: jsearch through :class:`search.Engine`
 (a full build into a temporary index), the peers through ``baselines.py``.
 Every engine is scored with :func:`search.evaluation.evaluate` (top 10).
-Prints MRR@10, nDCG@10 and Recall@10 per engine, then MRR@10 per query kind,
-and writes everything as JSON (default ``benchmarks/results/relevance.json``).
+Prints MRR@10, nDCG@10 and Recall@10 per engine; from each engine's top 100,
+Recall@100, the answerable queries with no relevant post in the top 100
+(``miss@100``) and those with no hits at all (``zero``); then MRR@10 per query
+kind.  Writes everything as JSON (default ``benchmarks/results/relevance.json``).
+
+The LibreOffice help and Debian Reference corpora are not in the repository:
+``python benchmarks/debian_corpus.py`` builds them into ``benchmarks/corpora/``.
+A default set whose corpus is missing is skipped with that hint.
 """
 
 from __future__ import annotations
@@ -30,9 +36,22 @@ from search.errors import QueryError
 from search.evaluation import Judged, Report, evaluate, load
 
 ROOT = Path(__file__).resolve().parent.parent
+LIBREOFFICE = ROOT / "benchmarks/corpora/libreoffice-help-ja"
+DEBIAN_REFERENCE = ROOT / "benchmarks/corpora/debian-reference-ja"
+#: how to produce a corpus that is not in the repository
+CORPUS_HINTS = {
+    LIBREOFFICE: "python benchmarks/debian_corpus.py libreoffice-help-ja",
+    DEBIAN_REFERENCE: "python benchmarks/debian_corpus.py debian-reference-ja",
+}
 DEFAULT_SETS = (
     (ROOT / "tests/relevance/manpages.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
     (ROOT / "tests/relevance/articles.jsonl", ROOT / "data"),
+    # written from tasks before any engine ran on the corpus; the -holdout third is never tuned on
+    (ROOT / "tests/relevance/libreoffice.jsonl", LIBREOFFICE),
+    (ROOT / "tests/relevance/debian-reference.jsonl", DEBIAN_REFERENCE),
+    (ROOT / "tests/relevance/articles-holdout.jsonl", ROOT / "data"),
+    (ROOT / "tests/relevance/libreoffice-holdout.jsonl", LIBREOFFICE),
+    (ROOT / "tests/relevance/debian-reference-holdout.jsonl", DEBIAN_REFERENCE),
     # written after one round of ranking rules, then used for the next
     (ROOT / "tests/relevance/manpages-holdout.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
     # written and judged before any engine ran on it, then used for the next round
@@ -43,12 +62,48 @@ DEFAULT_SETS = (
 DEFAULT_JSON = ROOT / "benchmarks/results/relevance.json"
 ENGINES = ("jsearch", *baselines.PEERS)
 METRICS = ("mrr@10", "ndcg@10", "recall@10")
+DEEP = 100  # depth of the recall and miss counts
+
+
+@dataclass(frozen=True)
+class Depth:
+    """What an engine's top ``DEEP`` says beyond the top 10, over answerable queries."""
+
+    recall: float  # mean share of a query's relevant posts in the top DEEP
+    missed: tuple[str, ...]  # ids of queries with no relevant post in the top DEEP
+    zero: tuple[str, ...]  # ids of queries with no hits at all
+
+    def to_json(self) -> dict:
+        return {
+            f"recall@{DEEP}": round(self.recall, 4),
+            f"miss@{DEEP}": len(self.missed),
+            "zero_hits": len(self.zero),
+            f"missed@{DEEP}": list(self.missed),
+            "zero_hit_queries": list(self.zero),
+        }
+
+
+def depth(queries: Sequence[Judged], ranked: Sequence[list[str]]) -> Depth:
+    """Recall@DEEP, misses and zero-hit queries over the answerable ``queries``."""
+    recalls, missed, zero = [], [], []
+    for judged, ids in zip(queries, ranked, strict=True):
+        relevant = {d for d, g in judged.relevant.items() if g > 0}
+        if not relevant:
+            continue
+        found = len(relevant.intersection(ids[:DEEP]))
+        recalls.append(found / len(relevant))
+        if not found:
+            missed.append(judged.id)
+        if not ids:
+            zero.append(judged.id)
+    return Depth(sum(recalls) / (len(recalls) or 1), tuple(missed), tuple(zero))
 
 
 @dataclass
 class Scored:
     engine: str
     report: Report
+    depth: Depth
     build_seconds: float
     query_seconds: float
     index_bytes: int
@@ -63,12 +118,12 @@ def score_jsearch(corpus: Path, queries: Sequence[Judged], workdir: Path) -> Sco
 
         def run(q: str) -> list[str]:
             try:
-                return [hit.id for hit in engine.search(q, limit=10, passages=0).hits]
+                return [hit.id for hit in engine.search(q, limit=DEEP, passages=0).hits]
             except QueryError:
                 return []
 
-        report, seconds = _timed_evaluate(queries, run)
-    return Scored("jsearch", report, built, seconds, baselines.tree_bytes(index_dir))
+        report, deep, seconds = _timed_evaluate(queries, run)
+    return Scored("jsearch", report, deep, built, seconds, baselines.tree_bytes(index_dir))
 
 
 def score_peer(name: str, queries: Sequence[Judged], posts: Sequence[Post]) -> Scored:
@@ -76,20 +131,31 @@ def score_peer(name: str, queries: Sequence[Judged], posts: Sequence[Post]) -> S
         started = time.perf_counter()
         peer.build(posts)
         built = time.perf_counter() - started
-        report, seconds = _timed_evaluate(queries, lambda q: peer.search(q, limit=10))
-        return Scored(name, report, built, seconds, peer.index_bytes())
+        report, deep, seconds = _timed_evaluate(queries, lambda q: peer.search(q, limit=DEEP))
+        return Scored(name, report, deep, built, seconds, peer.index_bytes())
 
 
-def _timed_evaluate(queries: Sequence[Judged], run: Callable[[str], list[str]]) -> tuple[Report, float]:
+def _timed_evaluate(
+    queries: Sequence[Judged], run: Callable[[str], list[str]]
+) -> tuple[Report, Depth, float]:
+    ranked: list[list[str]] = []
+
+    def recorded(q: str) -> list[str]:
+        ranked.append(run(q))
+        return ranked[-1]
+
     started = time.perf_counter()
-    report = evaluate(queries, run)
-    return report, time.perf_counter() - started
+    report = evaluate(queries, recorded)
+    return report, depth(queries, ranked), time.perf_counter() - started
 
 
 def run_set(
     set_path: Path, corpus: Path, engines: Sequence[str], limit_posts: int | None, log: Callable[[str], None]
 ) -> dict:
     queries = load(set_path)
+    unjudged = [j.id for j in queries if not j.relevant and j.kind != "noanswer"]
+    if unjudged:
+        log(f"{set_path.name}: {len(unjudged)} queries not judged yet (no relevant map); scored as no-answer")
     with tempfile.TemporaryDirectory(prefix="jsearch-relevance-") as tmp:
         workdir = Path(tmp)
         data = corpus
@@ -111,6 +177,7 @@ def run_set(
         "corpus": str(corpus),
         "posts": len(posts),
         "queries": len(queries),
+        "answerable": sum(1 for j in queries if any(g > 0 for g in j.relevant.values())),
         "limit_posts": limit_posts,
         "engines": {
             s.engine: {
@@ -118,6 +185,7 @@ def run_set(
                 "query_seconds": round(s.query_seconds, 3),
                 "index_bytes": s.index_bytes,
                 **s.report.to_json(),
+                **s.depth.to_json(),
             }
             for s in results
         },
@@ -126,17 +194,21 @@ def run_set(
 
 def format_set(result: dict) -> str:
     engines = result["engines"]
+    answerable = result["answerable"]
     width = max(len("engine"), *(len(name) for name in engines))
     lines = [
         f"{Path(result['set']).name}: {result['queries']} queries, {result['posts']} posts",
-        f"{'engine':<{width}}  {'MRR@10':>7}  {'nDCG@10':>7}  {'Recall@10':>9}  {'build s':>8}",
+        f"{'engine':<{width}}  {'MRR@10':>7}  {'nDCG@10':>7}  {'Recall@10':>9}  {'Recall@100*':>11}"
+        f"  {'miss@100':>8}  {'zero':>4}  {'build s':>8}",
     ]
     for name, row in engines.items():
         o = row["overall"]
         lines.append(
             f"{name:<{width}}  {o['mrr@10']:>7.3f}  {o['ndcg@10']:>7.3f}  {o['recall@10']:>9.3f}"
+            f"  {row['recall@100']:>11.3f}  {row['miss@100']:>8}  {row['zero_hits']:>4}"
             f"  {row['build_seconds']:>8.1f}"
         )
+    lines.append(f"* over the {answerable} answerable queries; miss@100: none relevant in the top 100")
     kinds = sorted({kind for row in engines.values() for kind in row["by_kind"]})
     kind_width = max(len("kind"), *(len(k) for k in kinds)) if kinds else 4
     cols = [max(len(name), 6) for name in engines]
@@ -171,10 +243,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.sets is None:
         if args.corpora:
             parser.error("--corpus needs a --set")
-        args.pairs = [(s, c) for s, c in DEFAULT_SETS if s.exists()]
+        args.pairs = [(s, c) for s, c in DEFAULT_SETS if s.exists() and c.is_dir()]
         missing = [str(s) for s, _ in DEFAULT_SETS if not s.exists()]
         if missing:
             print(f"relevance: skipping missing query sets: {', '.join(missing)}", file=sys.stderr)
+        for corpus in dict.fromkeys(c for s, c in DEFAULT_SETS if s.exists() and not c.is_dir()):
+            print(f"relevance: skipping the sets over {corpus}: {missing_corpus(corpus)}", file=sys.stderr)
         if not args.pairs:
             parser.error("no query set found; give one with --set and --corpus")
     else:
@@ -185,8 +259,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         if not set_path.is_file():
             parser.error(f"no query set at {set_path}")
         if not corpus.is_dir():
-            parser.error(f"no posts folder at {corpus}")
+            parser.error(missing_corpus(corpus))
     return args
+
+
+def missing_corpus(corpus: Path) -> str:
+    """The error for a posts folder that is not there, saying how to make it when known."""
+    hint = CORPUS_HINTS.get(corpus.resolve())
+    return f"no posts folder at {corpus}" + (f"; build it with: {hint}" if hint else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
