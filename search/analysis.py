@@ -485,6 +485,13 @@ class Chains:
         return is_stop(morph, self.stoptags)
 
 
-#: Names of the steps of each field's chain, recorded in the index
-#: fingerprint so that a change of chain forces a rebuild.
+def describe_chain(chain) -> str:
+    """An analysis chain as the names of its steps, ``Tokenizer | Filter | …``."""
+    steps = getattr(chain, "items", None) or [chain]
+    return " | ".join(type(step).__name__ for step in steps)
+
+
+#: Bump when what a step of a chain does changes.  Recorded in the index
+#: fingerprint, beside the steps' names (:func:`describe_chain`), so that
+#: either change forces a rebuild.
 CHAIN_VERSION = 9

@@ -1,7 +1,8 @@
 """The ``jsearch`` command line: a thin layer over :class:`search.Engine`.
 
 Exit codes follow grep: 0 hits found (or success), 1 no hits, 2 bad usage
-or input, 3 index problems.  Errors are one line on stderr, no traceback.
+or input, 3 index problems; 70 (EX_SOFTWARE) is a bug in jsearch.  Errors
+are one line on stderr, no traceback.
 Rich is imported only when output is rendered for people.
 """
 
@@ -20,6 +21,11 @@ import typer
 from typer.core import TyperCommand
 
 from .errors import IndexDamagedError, JSearchError
+from .models import MAX_LIMIT
+from .store import LOCK_TIMEOUT
+
+#: Exit code of an unexpected failure, a bug in jsearch (sysexits' EX_SOFTWARE).
+INTERNAL_ERROR = 70
 
 app = typer.Typer(
     add_completion=False,
@@ -81,7 +87,7 @@ def fail(message: str, code: int) -> typer.Exit:
 def _engine(index: Path, data: Path):
     from .engine import Engine
 
-    timeout = float(os.environ.get("JSEARCH_LOCK_TIMEOUT", "10"))
+    timeout = float(os.environ.get("JSEARCH_LOCK_TIMEOUT", LOCK_TIMEOUT))
     return Engine(index_dir=index, data_dir=data, lock_timeout=timeout)
 
 
@@ -136,7 +142,7 @@ def _summary(report) -> str:
 @app.command(cls=QueryCommand)
 def query(
     text: Annotated[str, typer.Argument(help="What to search for (see README for the syntax).")],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=1000, help="Hits to show.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=MAX_LIMIT, help="Hits to show.")] = 10,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Hits to skip (paging).")] = 0,
     require_all: Annotated[bool, typer.Option("--all", help="Require every word.")] = False,
     no_synonyms: Annotated[bool, typer.Option("--no-synonyms", help="Do not expand synonyms.")] = False,
@@ -188,7 +194,7 @@ def _show(result, as_json: bool) -> None:
 @app.command()
 def similar(
     post_id: Annotated[str, typer.Argument(help="Id of a post (its path below the data folder).")],
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=1000, help="Posts to show.")] = 10,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, max=MAX_LIMIT, help="Posts to show.")] = 10,
     as_json: JsonOpt = False,
     data: DataOpt = Path("data"),
     index: IndexOpt = Path("index"),
@@ -326,7 +332,7 @@ def explain(
         if u.synonyms:
             console.print(f"      synonyms: {', '.join(u.synonyms)}")
         if u.spelled:
-            weight = engine.settings.reading_boost
+            weight = engine.settings.weight("reading")
             console.print(f"      spelled in the posts: {', '.join(u.spelled)} (as typed, × {weight:g})")
     if info.excluded:
         console.print(f"[bold]excluded:[/bold] {', '.join(info.excluded)}")
@@ -421,7 +427,7 @@ def main() -> None:
         sys.stderr.write(
             f"jsearch: internal error: {exc.__class__.__name__}: {exc} (set JSEARCH_DEBUG=1 for details)\n"
         )
-        sys.exit(4)
+        sys.exit(INTERNAL_ERROR)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """Passages: the pieces of a post that show why it matched.
 
-The body is cut into readable passages (paragraphs, or runs of whole
-sentences of roughly 80–200 characters).  Passages are pre-selected with a
-cheap string probe, and only the few candidates are analysed with Sudachi,
-so highlighting costs a few short analyses per hit (one more than the
-passages shown) instead of a pass over
+The body's readable passages (paragraphs, or runs of whole sentences of
+roughly 80–200 characters) were cut at indexing (:mod:`search.passages`).
+Passages are pre-selected with a cheap string probe, and only the few
+candidates are analysed with Sudachi, so highlighting costs a few short
+analyses per hit (one more than the passages shown) instead of a pass over
 the whole post.  Spans are computed on the original passage text from the
 analyser's character offsets, so they stay exact whatever normalisation
 did.
@@ -13,69 +13,19 @@ did.
 from __future__ import annotations
 
 import re
-import sys
-import zlib
-from array import array
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from .analysis import Chains, fold
-from .models import Passage
-from .query import Unit, unit_weights
+from .models import Passage, Settings
+from .passages import split_passages
+from .records import Record
+from .units import Unit, unit_weights
 
-MIN_CHARS = 80
-MAX_CHARS = 200
 #: Passages analysed, at most, to find a kana query's kanji text in one post.
 BLIND_SCAN = 40
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=\. )")
 _TRAILING_KANA = re.compile(r"[\u3041-\u309fー]+$")
-
-
-def split_passages(body: str) -> list[tuple[int, int]]:
-    """``[start, end)`` spans of readable passages in ``body``."""
-    spans: list[tuple[int, int]] = []
-    for para in re.finditer(r"[^\n]+", body):
-        start, end = para.span()
-        if end - start <= MAX_CHARS:
-            spans.append((start, end))
-            continue
-        cur = start
-        pieces = [start + m.start() for m in _SENTENCE_END.finditer(para.group())] + [end]
-        for cut in pieces:
-            if cut - cur >= MIN_CHARS or cut == end:
-                while cut - cur > MAX_CHARS:
-                    window = body[cur : cur + MAX_CHARS]
-                    soft = max(window.rfind("、"), window.rfind("，"), window.rfind(" "))
-                    step = soft + 1 if soft >= MIN_CHARS // 2 else MAX_CHARS
-                    spans.append((cur, cur + step))
-                    cur += step
-                if cut > cur:
-                    spans.append((cur, cut))
-                    cur = cut
-    return [(a + _lead(body[a:b]), b) for a, b in spans if body[a:b].strip()]
-
-
-def pack_spans(spans: Sequence[tuple[int, int]]) -> bytes:
-    """Passage spans as compact bytes, stored with each post at indexing so
-    that queries need not cut the body again."""
-    flat = array("I", [x for span in spans for x in span])
-    if sys.byteorder != "little":
-        flat.byteswap()
-    return zlib.compress(flat.tobytes(), 6)
-
-
-def unpack_spans(data: bytes) -> list[tuple[int, int]]:
-    """The spans :func:`pack_spans` stored."""
-    flat = array("I")
-    flat.frombytes(zlib.decompress(data))
-    if sys.byteorder != "little":
-        flat.byteswap()
-    return list(zip(flat[::2], flat[1::2], strict=True))
-
-
-def _lead(text: str) -> int:
-    return len(text) - len(text.lstrip())
 
 
 def unit_keys(unit: Unit) -> set[str]:
@@ -219,19 +169,23 @@ def best_passages(
     chains: Chains | None = None,
     spellings: dict[str, set[str]] | None = None,
     spans: Sequence[tuple[int, int]] | None = None,
-    modifier_weight: float = 0.5,
+    settings: Settings | None = None,
 ) -> tuple[Passage, ...]:
     """The ``count`` passages of ``body`` that show the most of the query.
 
     Pass the same ``spellings`` dict for every hit of one query: what one
     hit teaches about the text forms of kana units probes the next ones.
-    ``spans`` are the body's passages if known (:func:`split_passages`).
+    ``spans`` are the body's passages if known
+    (:func:`~search.passages.split_passages`).
     A passage is worth the units it shows, each weighed as the ranking
-    weighs it (:func:`~search.query.unit_weights`).
+    weighs it (:func:`~search.units.unit_weights`), plus a small bonus per
+    highlight (``Settings.passage_bonus``).
     """
+    settings = settings or Settings()
     spellings = {} if spellings is None else spellings
     spans = split_passages(body) if spans is None else spans
-    worth = unit_weights(units, modifier_weight)
+    worth = unit_weights(units, settings.modifier_weight)
+    bonus, cap = settings.passage_bonus, settings.passage_bonus_cap
     probe_keys = [(w, [*unit_keys(u), *spellings.get(u.text, ())]) for w, u in zip(worth, units, strict=True)]
     probe_keys = [(w, keys) for w, keys in probe_keys if keys]
     probes = []
@@ -259,7 +213,7 @@ def best_passages(
             tries -= 1
             highlights, matched = unit_spans(text, units, chains, spellings)
             if highlights:
-                score = sum(worth[i] for i in matched) + 0.1 * min(len(highlights), 5)
+                score = sum(worth[i] for i in matched) + bonus * min(len(highlights), cap)
                 scored.append((-score, idx, text, highlights))
 
     analyse((idx for _, idx in probes), count + 1)
@@ -287,3 +241,39 @@ def _heading(sections: Sequence[tuple[int, str]], offset: int) -> str:
             break
         heading = title
     return heading
+
+
+def record_passages(
+    record: Record,
+    units: Sequence[Unit],
+    count: int,
+    chains: Chains,
+    spellings: dict[str, set[str]] | None = None,
+    settings: Settings | None = None,
+) -> tuple[Passage, ...]:
+    """The ``count`` best passages of a stored post (its excerpt when none
+    shows the query)."""
+    return best_passages(
+        record.body,
+        record.sections,
+        units,
+        record.excerpt,
+        count,
+        chains,
+        spellings,
+        record.passages,
+        settings,
+    )
+
+
+def spellings(unit: Unit, sources: Sequence[Record], chains: Chains) -> set[str]:
+    """The text forms a kana unit's reading takes in ``sources`` (あっしゅく
+    → {圧縮}), found as highlighting finds them: in each post's title,
+    then, while no spelling is known, in its best passage."""
+    found: dict[str, set[str]] = {}
+    for record in sources:
+        unit_spans(record.title, [unit], chains, found)
+        if found.get(unit.text):
+            continue  # a spelling is known: spare the body's passages
+        best_passages(record.body, (), [unit], count=1, chains=chains, spellings=found, spans=record.passages)
+    return found.get(unit.text, set())

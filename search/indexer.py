@@ -12,17 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
 
-from . import store
+from . import records, store
 from .analysis import Chains
 from .documents import Post, iter_post_files, parse_post, read_raw
 from .errors import DataDirError, IndexDamagedError, PostError
-from .highlight import pack_spans, split_passages
+from .fields import FIELDS
 from .models import Skipped, UpdateReport
 from .schema import build_schema, fingerprint
 
@@ -47,35 +45,11 @@ def digest(raw: bytes) -> str:
 
 
 def post_document(post: Post, state: FileState) -> dict:
-    """The Whoosh document for a post: indexed fields and one stored record."""
-    text = f"{post.title}\n\n{post.body}"
-    stored = {
-        "title": post.title,
-        "date": post.date,
-        "categories": post.categories,
-        "tags": post.tags,
-        "excerpt": post.excerpt,
-        "body": zlib.compress(post.body.encode("utf-8"), 6),
-        "sections": tuple((s.start, s.heading) for s in post.sections),
-        "passages": pack_spans(split_passages(post.body)),
-        "state": (state.size, state.mtime_ns, state.digest),
-    }
-    doc = {
-        "id": post.id,
-        "title": post.title,
-        "tags": "\n".join(post.tags),
-        "excerpt": post.excerpt,
-        "body": text,
-        "parts": text,
-        "reading": text,
-        "ngram": text,
-        "tag": ",".join(t.replace(",", " ") for t in post.tags),
-        "category": ",".join(c.replace(",", " ") for c in post.categories),
-        "doc": stored,
-    }
-    if post.date is not None:  # Whoosh stores naive datetimes: use UTC
-        doc["date"] = post.date.astimezone(UTC).replace(tzinfo=None)
-    return doc
+    """The Whoosh document for a post: every registry field its source
+    fills, and the stored record."""
+    doc = {f.name: f.source(post) for f in FIELDS if f.source is not None}
+    doc[records.RECORD_FIELD] = records.encode(post, (state.size, state.mtime_ns, state.digest))
+    return {name: value for name, value in doc.items() if value is not None}
 
 
 def indexed_states(ix) -> dict[str, FileState]:
@@ -86,9 +60,9 @@ def indexed_states(ix) -> dict[str, FileState]:
 
 def reader_states(reader) -> dict[str, FileState]:
     states = {}
-    for fields in reader.all_stored_fields():
-        size, mtime_ns, dig = fields["doc"]["state"]
-        states[fields["id"]] = FileState(size, mtime_ns, dig)
+    for stored in reader.all_stored_fields():
+        record = records.decode(stored)
+        states[record.id] = FileState(*record.state)
     return states
 
 
@@ -98,7 +72,7 @@ def update(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
-    lock_timeout: float = 10.0,
+    lock_timeout: float = store.LOCK_TIMEOUT,
     procs: int = 0,
     stoptags: frozenset[str] | None = None,
 ) -> UpdateReport:
@@ -118,7 +92,7 @@ def update(
                 return _finish(report, started, rebuilt=True, reason=reason)
             try:
                 return _finish(_incremental(index_dir, data_dir, progress), started)
-            except store.DAMAGE_ERRORS as exc:
+            except store.READ_ERRORS as exc:
                 if isinstance(exc, OSError) and _is_write_error(exc):
                     raise
                 raise store.damaged(index_dir, exc) from exc
@@ -298,7 +272,7 @@ def is_stale(index_dir: Path, data_dir: Path, reader=None, stoptags: frozenset[s
                 known = indexed_states(ix)
             finally:
                 ix.close()
-    except store.DAMAGE_ERRORS as exc:
+    except store.READ_ERRORS as exc:
         raise store.damaged(index_dir, exc) from exc
     files = scan(data_dir)
     if set(files) != set(known):

@@ -3,44 +3,44 @@ what it scored (``jsearch analyze`` and ``jsearch explain``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from whoosh import query as wq
 
-from . import analysis
-from .errors import UnknownPostError
+from . import fields, ranking
+from .analysis import Chains, describe_chain
+from .errors import QueryError
 from .models import Settings, TermInfo
 from .query import Plan, unit_query
 
-#: Field name → (description, analyzer factory).
+
+def _chain_fields() -> dict[str, tuple[str, str]]:
+    """Field shown for each chain (the last it fills: ``body`` holds the
+    title and the body) → (chain, the other fields it fills)."""
+    out = {}
+    for chain, names in fields.chain_fields().items():
+        if names:
+            out[names[-1]] = (chain, names[:-1])
+    return out
+
+
+#: Field name → the description of its analysis chain (``jsearch analyze``).
 CHAINS = {
-    "body": "SudachiTokenizer | PosStopFilter | NormalizedFormFilter | VerbStemFilter | KatakanaStemFilter"
-    " (also title, tags, excerpt)",
-    "parts": "SudachiTokenizer | PosStopFilter | ShortUnitFilter | NormalizedFormFilter | VerbStemFilter"
-    " | KatakanaStemFilter",
-    "reading": "SudachiTokenizer | PosStopFilter | ReadingFilter",
-    "ngram": "BigramTokenizer",
+    name: describe_chain(getattr(Chains(), chain)) + (f" (also {', '.join(others)})" if others else "")
+    for name, (chain, others) in _chain_fields().items()
 }
 
 
-def _analyzer(field: str):
-    return {
-        "body": analysis.main_analyzer,
-        "parts": analysis.parts_analyzer,
-        "reading": analysis.reading_analyzer,
-        "ngram": analysis.ngram_analyzer,
-    }[field]()
-
-
-def analyze(text: str, field: str | None = None) -> list[TermInfo]:
+def analyze(text: str, field: str | None = None, chains: Chains | None = None) -> list[TermInfo]:
     """Terms of ``text`` for one field or all of them, with offsets."""
     if field is not None and field not in CHAINS:
-        from .errors import QueryError
-
         raise QueryError(f"unknown field {field!r}; choose from {', '.join(CHAINS)}")
+    chains = chains or Chains()
+    by_field = _chain_fields()
     out = []
     for name in [field] if field else list(CHAINS):
-        for t in _analyzer(name)(text, positions=True, chars=True):
+        analyzer = getattr(chains, by_field[name][0])
+        for t in analyzer(text, positions=True, chars=True):
             morph = getattr(t, "morph", None)
             out.append(
                 TermInfo(
@@ -60,16 +60,21 @@ def analyze(text: str, field: str | None = None) -> list[TermInfo]:
 
 @dataclass(frozen=True)
 class UnitExplanation:
+    """One unit of the query: its clauses per field and what it scored."""
+
     text: str
     clauses: tuple[str, ...]  # field:term^weight, as Whoosh prints them
     synonyms: tuple[str, ...]
     score: float | None = None  # contribution to the explained post
     spelled: tuple[str, ...] = ()  # a kana unit's spellings in the posts, scored at the reading's weight
+    modifier: bool = False  # weighs less among other words (see search.ranking)
 
 
 @dataclass(frozen=True)
 class Explanation:
-    query: str  # the compiled Whoosh query
+    """How a query is understood and (with a post) what that post scored."""
+
+    query: str  # the compiled query, as text
     units: tuple[UnitExplanation, ...]
     excluded: tuple[str, ...]
     min_match: int
@@ -87,12 +92,9 @@ def _clauses(q: wq.Query) -> tuple[str, ...]:
     return (str(q),)
 
 
-def explain(searcher, plan: Plan, settings: Settings, post_id: str | None) -> Explanation:
-    docnum = None
-    if post_id is not None:
-        docnum = searcher.document_number(id=post_id)
-        if docnum is None:
-            raise UnknownPostError(f"no post with id {post_id!r} in the index")
+def explain(searcher, plan: Plan, settings: Settings, post_id: str | None, docnum: int | None) -> Explanation:
+    """Units, clauses and synonyms of ``plan``; with a post, each unit's
+    score there and the ranking's own total (see :mod:`search.ranking`)."""
     units = []
     for unit in plan.units:
         q = unit_query(unit, settings)
@@ -104,32 +106,30 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None) -> Ex
                 tuple(" ".join(s) for s in unit.synonyms),
                 score,
                 tuple(" ".join(u.text for u in spelling) for spelling in unit.spelled),
+                unit.modifier,
             )
         )
-    total = matched = None
-    if docnum is not None:
-        total = _score(searcher, plan.query, docnum)
-        matched = total > 0
-    return Explanation(
+    info = Explanation(
         query=str(plan.query),
         units=tuple(units),
         excluded=tuple(u.text for u in plan.excluded),
-        min_match=plan.min_match[0] if plan.min_match else (1 if plan.units else 0),
-        cut=_describe_cut(plan),
+        min_match=plan.min_match or (1 if plan.units else 0),
+        cut=ranking.describe_cut(plan, settings),
         post_id=post_id,
-        total_score=total,
-        matched=matched,
     )
-
-
-def _describe_cut(plan: Plan) -> str:
-    """The cut rule that applies to this query, in words (see Engine._cut)."""
-    units = plan.ranked[0] if plan.ranked else []
-    if any(u.unknown and not u.modifier for u in units):
-        return "a noun occurs nowhere: a post must carry half of the query's rarity weight"
-    if len(units) >= 3:
-        return f"a post must match at least {plan.min_match[0]} of {len(units)} units"
-    return "a post must match at least one unit"
+    if docnum is None:
+        return info
+    parts = ranking.unit_scores(searcher, plan, settings)
+    if parts is None:  # not free words: the query's own score
+        total = _score(searcher, plan.query, docnum)
+        return replace(info, total_score=total, matched=total > 0)
+    if docnum not in parts.sums:
+        return replace(info, total_score=0.0, matched=False)
+    total = parts.total(docnum)
+    near = parts.near.get(docnum, 0.0)
+    return replace(
+        info, total_score=total, matched=total > 0, coordination=parts.factors[docnum], proximity=near
+    )
 
 
 def _score(searcher, q: wq.Query, docnum: int) -> float:

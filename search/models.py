@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+
+#: Largest page of results one search may return.
+MAX_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -127,36 +131,75 @@ class TermInfo:
 
 @dataclass(frozen=True)
 class Settings:
-    """Ranking settings: field weights and the cut for long queries.  They
-    change scores only, never what is indexed, so they need no rebuild."""
+    """Every ranking constant, in one place (see :mod:`search.ranking` for
+    the rule they tune).  They change scores and the order of hits only,
+    never what is indexed, so changing them needs no rebuild."""
 
-    title_boost: float = 1.5
-    tags_boost: float = 1.5
-    excerpt_boost: float = 1.0
-    body_boost: float = 1.0
-    parts_boost: float = 0.4
-    reading_boost: float = 0.5
-    ngram_boost: float = 0.3
+    #: Weights of a free word's match per field, over the defaults in the
+    #: field registry (:data:`search.fields.FIELDS`: title and tags 1.5,
+    #: excerpt and body 1.0, reading 0.5, parts 0.4, ngram 0.3).
+    field_weights: Mapping[str, float] = field(default_factory=dict)
+    #: BM25's length normalisation (0: none, 1: full) and term-frequency
+    #: saturation, as in Lucene and Whoosh.
+    bm25_b: float = 0.75
+    bm25_k1: float = 1.2
+    #: A synonym from Sudachi's dictionary, against the word typed (in the
+    #: body; in the title it is multiplied by the title's weight too).
     synonym_boost: float = 0.5
+    #: Most synonyms one unit is expanded to.
+    max_synonyms: int = 8
+    #: A word's other indexed form (a verb's stem: 変え for 変える).
     variant_boost: float = 0.7
+    #: All parts of a compound somewhere in the post (メモリの割り当て for
+    #: メモリ割り当て), against the compound itself.
     loose_boost: float = 0.3
     #: A one-word unit made of several short units (ユーザーID) written
     #: apart in the post (ユーザ ID), against the word itself.
     apart_boost: float = 1.0
-    #: Fraction of a long query's units a post must match (see query.py).
+    #: Posts a kana unit's spellings are learnt from (the best by reading),
+    #: and the most spellings it keeps (あっしゅく → 圧縮).
+    spelling_sources: int = 2
+    #: Longest kana reading (in characters) cut into indexed readings, and
+    #: the longest piece tried: a longer one is searched by bigrams only.
+    reading_max_chars: int = 40
+    reading_max_piece: int = 12
+    #: Queries of at least this many units have a cut (see search.ranking).
+    cut_min_units: int = 3
+    #: Fraction of a long query's units (or of their rarity weight) a post
+    #: must match.
     min_match_ratio: float = 0.5
     #: A free-word query's score is scaled by (units matched / units) to
     #: this power, so a post with all the words outranks one that repeats
     #: a single word (0 turns it off).
     coordination: float = 0.5
-    #: Weight of a modifier unit's score next to other words; the
-    #: coordination factor does not count it either.  Modifiers are verbs
-    #: and adjectives, which a text that answers a question often phrases
-    #: differently (作る in the question, 作成 in the answer), and
-    #: demonstratives and interrogatives (この, どの), which name nothing.
+    #: Weight of a modifier unit's score next to other words.  Modifiers
+    #: are verbs and adjectives, which a text that answers a question often
+    #: phrases differently (作る in the question, 作成 in the answer),
+    #: demonstratives and interrogatives (この, どの), which name nothing,
+    #: and adverbs (しばらく), which say how.
     modifier_weight: float = 0.5
+    #: What a modifier counts in the coordination factor: next to nothing,
+    #: so missing it is no evidence against a post, while a post that
+    #: matches only the modifier stays above zero.
+    modifier_count: float = 0.01
     #: Weight of two neighbouring units found next to each other in a post
     #: (within ``proximity_slop`` positions, so a particle may sit between);
     #: 0 turns it off.
     proximity_boost: float = 0.5
     proximity_slop: int = 2
+    #: Best posts of a free-word query whose scores proximity refines (its
+    #: phrase checks cost more than all the units' scores).
+    rescore_window: int = 50
+    #: What each highlight adds to a passage's worth besides the units it
+    #: shows, up to ``passage_bonus_cap`` highlights: among passages that
+    #: show the same units, the one that shows them more often.
+    passage_bonus: float = 0.1
+    passage_bonus_cap: int = 5
+
+    def weight(self, fieldname: str) -> float:
+        """The weight of a free word's match in ``fieldname``."""
+        from .fields import BY_NAME
+
+        if fieldname in self.field_weights:
+            return self.field_weights[fieldname]
+        return BY_NAME[fieldname].weight

@@ -7,16 +7,16 @@ from collections import Counter
 
 from whoosh import query as wq
 
-from .query import Plan, Unit
-
-FACET_FIELDS = ("tag", "category")
+from .fields import ALL_TEXT, FACETS
+from .query import Plan
+from .units import Unit
 
 
 def facet_counts(searcher, docnums, cache: dict) -> dict[str, dict[str, int]]:
-    """Counts of tag and category values over ``docnums`` (all hits of a
+    """Counts of each facet field's values over ``docnums`` (all hits of a
     query, not just one page), most frequent first."""
     out = {}
-    for fieldname in FACET_FIELDS:
+    for fieldname in FACETS:
         by_doc = _values_by_doc(searcher, fieldname, cache)
         counts: Counter[str] = Counter()
         for d in docnums:
@@ -49,14 +49,14 @@ def suggest(searcher, plan: Plan, original: str, has_hits) -> str | None:
     the result is offered only if it actually finds posts.
     """
     reader = searcher.reader()
-    corrector = searcher.corrector("body")
+    corrector = searcher.corrector(ALL_TEXT)
     text = original
     changed = False
     for unit in plan.units:
         if len(unit.terms) != 1:
             continue
         term = unit.terms[0][0]
-        if reader.doc_frequency("body", term) > 0:
+        if reader.doc_frequency(ALL_TEXT, term) > 0:
             continue
         maxdist = 1 if len(term) <= 4 else 2
         found = corrector.suggest(term, limit=1, maxdist=maxdist, prefix=1)
@@ -70,10 +70,10 @@ def suggest(searcher, plan: Plan, original: str, has_hits) -> str | None:
 
 def key_terms(searcher, text: str, count: int = 12) -> list[str]:
     """The most distinctive body terms of one post (tf-idf)."""
-    return [t for t, _ in searcher.key_terms_from_text("body", text, numterms=count)]
+    return [t for t, _ in searcher.key_terms_from_text(ALL_TEXT, text, numterms=count)]
 
 
 def similar_plan(terms: list[str]) -> Plan:
     """A plan that ranks posts by the given key terms."""
-    units = [Unit(t, ((t,),)) for t in terms]
-    return Plan(wq.Or([wq.Term("body", t) for t in terms]), units)
+    units = tuple(Unit(t, ((t,),)) for t in terms)
+    return Plan(wq.Or([wq.Term(ALL_TEXT, t) for t in terms]), units)

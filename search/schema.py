@@ -1,44 +1,45 @@
-"""The index schema: which fields a post becomes, and how each is analysed."""
+"""The index schema: the Whoosh field of each entry in the field registry
+(:mod:`search.fields`), analysed by the index's chains."""
 
 from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Existence
 
-from .analysis import CHAIN_VERSION, Chains
+from . import fields
+from .analysis import CHAIN_VERSION, Chains, describe_chain
+from .passages import RULES
 
 #: Bump when fields or their analysis change; part of the fingerprint.
 SCHEMA_VERSION = 7
 
-#: Fields searched by free-text queries, with the chain that fills them.
-TEXT_FIELDS = ("title", "tags", "excerpt", "body", "parts", "reading", "ngram")
-
 
 def build_schema(chains: Chains | None = None) -> Schema:
-    """A fresh schema.  ``body``, ``parts``, ``reading`` and ``ngram`` all
-    index the title and body together; ``title`` and ``tags`` are indexed
-    again on their own so that they can weigh more."""
+    """A fresh schema with one Whoosh field per registry entry."""
     chains = chains or Chains()
-    main = chains.main
-    # no positions, no frequencies: a substring is confirmed from the
-    # stored text, and a bigram's count says little about a post
-    ngram = TEXT(analyzer=chains.ngram, phrase=False)
-    ngram.format = Existence(field_boost=ngram.format.field_boost)
-    return Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=main, phrase=True),
-        tags=TEXT(analyzer=main, phrase=True),
-        excerpt=TEXT(analyzer=main, phrase=True),
-        body=TEXT(analyzer=main, phrase=True),
-        parts=TEXT(analyzer=chains.parts, phrase=True),
-        reading=TEXT(analyzer=chains.reading, phrase=True),
-        ngram=ngram,
+    return Schema(**{f.name: _whoosh_field(f, chains) for f in fields.FIELDS})
+
+
+def _whoosh_field(field: fields.Field, chains: Chains):
+    if field.kind == "text":
+        analyzer = getattr(chains, field.chain)
+        if field.chain == "ngram":
+            # no positions, no frequencies: a substring is confirmed from
+            # the stored text, and a bigram's count says little about a post
+            out = TEXT(analyzer=analyzer, phrase=False)
+            out.format = Existence(field_boost=out.format.field_boost)
+            return out
+        return TEXT(analyzer=analyzer, phrase=True)
+    if field.kind == "keyword":
         # exact values, for display in facets; filters match them folded
-        tag=KEYWORD(commas=True),
-        category=KEYWORD(commas=True),
-        date=DATETIME(sortable=True),
-        doc=STORED(),
-    )
+        return KEYWORD(commas=True)
+    if field.kind == "date":
+        return DATETIME(sortable=True)
+    if field.kind == "id":
+        return ID(stored=True, unique=True)
+    if field.kind == "record":
+        return STORED()
+    raise ValueError(f"field {field.name!r} has unknown kind {field.kind!r}")
 
 
 def fingerprint(stoptags: frozenset[str] | None = None) -> dict:
@@ -46,10 +47,13 @@ def fingerprint(stoptags: frozenset[str] | None = None) -> dict:
     from the running code is rebuilt rather than mixed."""
     from . import __version__, sudachi
 
+    chains = Chains(stoptags)
     return {
         "jsearch": __version__,
         "schema": SCHEMA_VERSION,
         "chain": CHAIN_VERSION,
-        "stoptags": sorted(Chains(stoptags).stoptags),
+        "chains": {name: describe_chain(getattr(chains, name)) for name in fields.CHAINS},
+        "passages": RULES,
+        "stoptags": sorted(chains.stoptags),
         **sudachi.versions(),
     }

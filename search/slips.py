@@ -14,12 +14,13 @@ characters wins.
 from __future__ import annotations
 
 import re
-import zlib
 from collections.abc import Iterator, Sequence
 
 from whoosh import query as wq
 
+from . import records
 from .analysis import AnalyzedText, Chains, fold, is_kana, morphs_for, slice_morphs, to_katakana
+from .models import Settings
 
 #: Kana one unknown kanji may read as (侵 → シン; 承 → ウケタマワ is rare).
 _WILD = (1, 3)
@@ -101,7 +102,13 @@ def matching_readings(pattern: Pattern, lexicon: Lexicon, has_term) -> list[tupl
     if None not in pattern:
         from .query import segment_reading
 
-        found = segment_reading("".join(pattern), has_term)  # type: ignore[arg-type]
+        settings = Settings()
+        found = segment_reading(
+            "".join(pattern),  # type: ignore[arg-type]
+            has_term,
+            settings.reading_max_chars,
+            settings.reading_max_piece,
+        )
         return [found] if found and len(found) <= MAX_TERMS else []
     out: list[tuple[str, ...]] = []
     partial: list[tuple[tuple[str, ...], set[tuple[int, int]]]] = [((), {(0, 0)})]
@@ -226,8 +233,8 @@ class Slips:
         """How the posts write the reading ``seq``: its span in the first
         post that holds it, found by the reading chain."""
         for docnum in sorted(posts)[:3]:
-            doc = self.searcher.stored_fields(docnum)["doc"]
-            text = doc["title"] + "\n" + zlib.decompress(doc["body"]).decode("utf-8")
+            record = records.decode(self.searcher.stored_fields(docnum))
+            text = record.title + "\n" + record.body
             for line in _likely_lines(text, typed):
                 found = _reading_span(line, seq, self.chains)
                 if found:

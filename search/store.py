@@ -31,22 +31,26 @@ from .errors import (
     IndexWriteError,
 )
 
-#: What reading a damaged Whoosh index raises (truncated or missing files,
-#: corrupt pickles or compressed records).
-DAMAGE_ERRORS = (
+#: What reading the bytes of a damaged index raises (truncated or missing
+#: files, corrupt pickles or compressed records).  Only these become
+#: IndexDamagedError while a query runs: a KeyError there is a bug.
+READ_ERRORS = (
     OSError,
     EOFError,
-    KeyError,
-    ValueError,
-    IndexError,
     struct.error,
     zlib.error,
     pickle.UnpicklingError,
 )
+#: What opening a damaged Whoosh index raises: also the lookup errors of
+#: Whoosh decoding a garbled table of contents.  For calls that do nothing
+#: but read the index's files.
+DAMAGE_ERRORS = (*READ_ERRORS, KeyError, ValueError, IndexError)
 
 MANIFEST = "jsearch.json"
 LOCK = "jsearch.lock"
 REMEDY = "run `jsearch index --rebuild`"
+#: Seconds a writer waits for another writer's lock by default.
+LOCK_TIMEOUT = 10.0
 
 
 def codec():
@@ -157,7 +161,7 @@ if hasattr(os, "register_at_fork"):
 
 
 @contextmanager
-def writer_lock(index_dir: Path, timeout: float = 10.0) -> Iterator[None]:
+def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold the index's single-writer lock, waiting up to ``timeout`` s."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)

@@ -26,19 +26,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from .errors import QueryError
+from .fields import BY_NAME, FILTERS
 
 #: Longest accepted query, in characters.
 MAX_QUERY_CHARS = 1000
-
-FIELDS = ("title", "tag", "category", "date")
-_FIELD_ALIASES = {
-    "tags": "tag",
-    "categories": "category",
-    "タイトル": "title",
-    "タグ": "tag",
-    "カテゴリ": "category",
-    "日付": "date",
-}
 
 
 @dataclass(frozen=True)
@@ -57,7 +48,9 @@ class Phrase:
 
 @dataclass(frozen=True)
 class FieldQuery:
-    """``name:value`` for title, tag, category."""
+    """``name:value`` for a field the registry names a filter of
+    (:data:`search.fields.FILTERS`: title, tag, category); ``name`` is the
+    field's name."""
 
     name: str
     value: str
@@ -165,10 +158,9 @@ def _lex(text: str) -> list[tuple[str, object]]:
             if m.group("phrase").strip():
                 tokens.append(("phrase", m.group("phrase")))
         elif m.group("field"):
-            name = unicodedata.normalize("NFKC", m.group("field")).lower()
-            name = _FIELD_ALIASES.get(name, name)
+            name = FILTERS.get(unicodedata.normalize("NFKC", m.group("field")).lower())
             value = m.group("fphrase") if m.group("fphrase") is not None else m.group("fvalue")
-            if name in FIELDS and value and value.strip():
+            if name and value and value.strip():
                 tokens.append(("field", (name, value.strip(), m.group("fphrase") is not None)))
             else:
                 tokens.append(("word", m.group(0).strip()))
@@ -249,7 +241,7 @@ def _has_terms(node) -> bool:
 
 
 def _field(name: str, value: str, phrase: bool):
-    if name == "date":
+    if BY_NAME[name].kind == "date":
         return parse_date_range(value)
     return FieldQuery(name, value, phrase)
 

@@ -97,3 +97,38 @@ def test_missing_index_raises(tmp_path):
     with Engine(index_dir=tmp_path / "none", data_dir=tmp_path) as e:
         with pytest.raises(IndexMissingError):
             e.search("NVIDIA")
+
+
+def _injected_bug(*args, **kwargs):
+    raise KeyError("a bug in the ranking code")
+
+
+def test_a_bug_in_the_ranking_is_not_reported_as_a_damaged_index(engine, monkeypatch):
+    from search import ranking
+    from search.errors import SearchIndexError
+
+    monkeypatch.setattr(ranking, "unit_scores", _injected_bug)
+    with pytest.raises(KeyError, match="a bug in the ranking code") as caught:
+        engine.search("データセンター 電力")
+    assert not isinstance(caught.value, SearchIndexError)
+    monkeypatch.undo()
+    assert engine.search("データセンター 電力").total  # the index was never in question
+
+
+def test_the_cli_reports_a_bug_as_an_internal_error(built_index, monkeypatch, capsys):
+    import sys
+
+    from search import cli, ranking
+
+    from .conftest import DATA
+
+    monkeypatch.setattr(ranking, "unit_scores", _injected_bug)
+    monkeypatch.delenv("JSEARCH_DEBUG", raising=False)
+    args = ["query", "データセンター 電力", "--no-refresh", "--index", str(built_index), "--data", str(DATA)]
+    monkeypatch.setattr(sys, "argv", ["jsearch", *args])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == cli.INTERNAL_ERROR == 70
+    err = capsys.readouterr().err
+    assert err.startswith("jsearch: internal error: KeyError") and err.count("\n") == 1
+    assert "damaged" not in err and "--rebuild" not in err

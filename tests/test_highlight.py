@@ -3,7 +3,7 @@ is analysed and the spans still point at the original characters."""
 
 from search.analysis import Chains
 from search.highlight import best_passages, unit_spans
-from search.query import analyse_units
+from search.units import analyse_units
 
 CHAINS = Chains()
 

@@ -226,7 +226,7 @@ def test_search_never_fails_and_highlights_stay_inside(shared_engine, q):
 @given(body=texts, q=texts)
 def test_highlighter_on_arbitrary_text(shared_engine, body, q):
     try:
-        plan = shared_engine.plan(q)
+        plan = shared_engine._plan(q)
     except QueryError:
         return
     for p in best_passages(body, (), plan.units):

@@ -8,7 +8,7 @@ import pytest
 
 from search import Engine
 from search.models import Settings
-from search.query import analyse_units
+from search.units import analyse_units
 
 
 def corpus(root: Path, posts: dict[str, str]) -> Path:
@@ -80,7 +80,7 @@ def test_kana_query_ranks_as_the_posts_spelling_would(tmp_path):
         kana = [(h.id, h.score) for h in e.search("あっしゅく").hits]
         assert [i for i, _ in kana] == [i for i, _ in kanji] == ["gzip.md", "log.md"]
         for (_, typed), (_, read) in zip(kanji, kana, strict=True):
-            assert read == pytest.approx(typed * e.settings.reading_boost)
+            assert read == pytest.approx(typed * e.settings.weight("reading"))
         # restricted to titles, the spelling is looked for in titles
         assert [h.id for h in e.search("title:あっしゅく").hits] == ["gzip.md"]
 
@@ -171,10 +171,12 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
         e.update()  # a second segment, and a deleted document in the first
         searcher = e._searcher()
         assert len(searcher.leaf_searchers()) > 1
-        reference = Searcher(searcher.reader(), weighting=scoring.BM25F(B=0.75, K1=1.2))
+        reference = Searcher(
+            searcher.reader(), weighting=scoring.BM25F(B=e.settings.bm25_b, K1=e.settings.bm25_k1)
+        )
         texts = ("液浸冷却", "GPU 冷却", "データセンターの電力", '"液浸冷却"', "れいきゃく", "冷やしたい")
         for text in texts:
-            plan = e.plan(text)
+            plan = e._plan(text)
             queries = [plan.query] + [unit_query(u, e.settings, plan.memo) for u in plan.units]
             for q in queries:
                 expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
@@ -205,7 +207,7 @@ def test_one_occurrence_of_a_verb_counts_once(tmp_path):
 
     with indexed(tmp_path, {"verb.md": "設定を変える。", "other.md": "関係のない話。"}) as e:
         searcher = e._searcher()
-        (unit,) = e.plan("変える").units
+        (unit,) = e._plan("変える").units
         assert unit.terms[0][:2] == ("変える", "変え")
         doc = searcher.document_number(id="verb.md")
         both = scores(searcher, unit_query(unit, e.settings))
@@ -271,7 +273,7 @@ def test_demonstratives_and_interrogatives_are_not_the_subject(tmp_path):
     }
     with indexed(tmp_path, posts) as e:
         query = "どのくらいメモリが空いているか見たい"
-        assert [(u.text, u.modifier) for u in e.plan(query).units] == [
+        assert [(u.text, u.modifier) for u in e.explain(query).units] == [
             ("どの", True),
             ("メモリ", False),
             ("空い", True),
@@ -289,7 +291,7 @@ def test_modifier_and_noun_are_separate_units(tmp_path):
     }
     with indexed(tmp_path, posts) as e:
         query = "新しいユーザーアカウントを追加したい"
-        assert [u.text for u in e.plan(query).units] == ["新しい", "ユーザーアカウント", "追加"]
+        assert [u.text for u in e.explain(query).units] == ["新しい", "ユーザーアカウント", "追加"]
         assert e.search(query).hits[0].id == "acct.md"
 
 
