@@ -169,14 +169,23 @@ class Engine:
     def _run(self, searcher, plan, query, started, limit, offset, sort, facets, suggest, passages, mask=None):
         from . import navigation
 
-        ranked = ranking.rank(searcher, plan, self.settings, sort=sort, mask=mask)
+        found = ranking.ranking(searcher, plan, self.settings, sort=sort, mask=mask)
+        ranked = found.order
         total = len(ranked)
         matched = {docnum for _, docnum in ranked} if facets else set()
-        docs = [(score, searcher.stored_fields(docnum)) for score, docnum in ranked[offset : offset + limit]]
+        page = ranked[offset : offset + limit]
+        per_unit = found.per_unit
+        if per_unit is None and plan.ranked and page:  # sorted by date: which units the page's posts match
+            per_unit = ranking.page_units(searcher, plan, self.settings, {d for _, d in page})
+        docs = [
+            (score, searcher.stored_fields(docnum), ranking.missing(plan, docnum, per_unit))
+            for score, docnum in page
+        ]
         # what the compiler learnt of kana spellings, shared by the hits
         spellings = {text: set(forms) for text, forms in plan.spellings.items()}
         hits = tuple(
-            self._hit(records.decode(f), score, plan.units, passages, spellings) for score, f in docs
+            self._hit(records.decode(f), score, plan.units, passages, spellings, lacks)
+            for score, f, lacks in docs
         )
         suggestion = None
         if not total and suggest and plan.units:
@@ -221,7 +230,9 @@ class Engine:
                 searcher, plan, post_id, started, limit, 0, "relevance", False, False, passages, mask={docnum}
             )
 
-    def _hit(self, record: records.Record, score: float, units, count: int, spellings: dict) -> Hit:
+    def _hit(
+        self, record: records.Record, score: float, units, count: int, spellings: dict, missing=()
+    ) -> Hit:
         passages = ()
         if count:
             passages = highlight.record_passages(
@@ -236,6 +247,7 @@ class Engine:
             tags=record.tags,
             score=float(score),
             passages=passages,
+            missing=missing,
         )
 
     @staticmethod
@@ -280,8 +292,9 @@ class Engine:
 
         def run(q: str) -> list[str]:
             try:
-                return [h.id for h in self.search(q, limit=limit, passages=0).hits]
+                hits = self.search(q, limit=limit, passages=0, suggest=False).hits
             except QueryError:
                 return []
+            return evaluation.Ranked([h.id for h in hits], marked=bool(hits and hits[0].missing))
 
         return evaluation.evaluate(queries, run)

@@ -32,6 +32,9 @@ class Hit:
     tags: tuple[str, ...]
     score: float
     passages: tuple[Passage, ...] = ()
+    #: The query's words, as typed, that the post does not contain (a
+    #: ranked hit need not hold every word; ``--all`` makes them required).
+    missing: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -46,6 +49,7 @@ class Hit:
                 {"text": p.text, "heading": p.heading, "highlights": [list(h) for h in p.highlights]}
                 for p in self.passages
             ],
+            "missing": list(self.missing),
         }
 
 
@@ -163,15 +167,26 @@ class Settings:
     #: the longest piece tried: a longer one is searched by bigrams only.
     reading_max_chars: int = 40
     reading_max_piece: int = 12
-    #: Queries of at least this many units have a cut (see search.ranking).
+    #: Queries of at least this many units have a cut: only when ``cut``
+    #: is set (see search.ranking; off by default, as it removed answers).
     cut_min_units: int = 3
     #: Fraction of a long query's units (or of their rarity weight) a post
-    #: must match.
+    #: must match, where the cut is on.
     min_match_ratio: float = 0.5
-    #: A free-word query's score is scaled by (units matched / units) to
-    #: this power, so a post with all the words outranks one that repeats
-    #: a single word (0 turns it off).
+    #: Whether posts that match too few of a long query's units are left
+    #: out; by default every post that matches one unit is ranked.
+    cut: bool = False
+    #: A free-word query's score is scaled by its coverage (the rarity-
+    #: weighted share of its units a post matches) to this power, so a
+    #: post with all the words outranks one that repeats a single word
+    #: (0 turns it off).
     coordination: float = 0.5
+    #: Weight of one word of a compound typed as one word (液浸 of
+    #: 液浸冷却) found on its own, next to the compound itself.
+    part_weight: float = 0.3
+    #: Coverage credit of a compound whose phrase a post lacks, for all of
+    #: its words found apart (half of them: half of this).
+    part_credit: float = 0.5
     #: Weight of a modifier unit's score next to other words.  Modifiers
     #: are verbs and adjectives, which a text that answers a question often
     #: phrases differently (作る in the question, 作成 in the answer),

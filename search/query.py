@@ -25,7 +25,7 @@ from .models import Settings
 from .records import Record
 from .scoring import scores
 from .synonyms import Synonyms
-from .units import Unit, analyse_units, relax, unit_of
+from .units import Unit, analyse_units, compound_parts, relax, unit_of
 
 #: Most units (after splitting and synonym expansion) one query may have.
 MAX_UNITS = 64
@@ -126,6 +126,11 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
             ]
             reading = BestOf([reading, *spelled])
         subs.append(reading)
+        if len(unit.reading) > 1 and unit.by_reading:
+            # the words of a kana compound written apart (にほんごにゅうりょく:
+            # 日本語 … 入力), far below the compound, as for a loose unit
+            pieces = [wq.Term("reading", piece) for piece in unit.reading]
+            subs.append(wq.And(pieces, boost=s.weight("reading") * s.loose_boost))
     for syn in unit.synonyms:
         subs.append(_seq_query(fields.ALL_TEXT, syn, s.synonym_boost))
         subs.append(_seq_query("title", syn, s.synonym_boost * s.weight("title")))
@@ -328,7 +333,7 @@ class Compiler:
         should: list[wq.Query] = []
         for node in seq.nodes:
             if isinstance(node, syntax.Text):
-                should_units.extend(self._text_units(node.text))
+                should_units.extend(self._text_units(node.text, parts=top))
             elif isinstance(node, syntax.Not):
                 nots.append(self._negated(node.node))
             elif isinstance(node, syntax.Must):
@@ -419,10 +424,18 @@ class Compiler:
     def _unit_of(self, text: str) -> Unit:
         return unit_of(text, None, self.chains, max_synonyms=self.s.max_synonyms)
 
-    def _text_units(self, text: str) -> list[Unit]:
+    def _text_units(self, text: str, parts: bool = False) -> list[Unit]:
+        """The units of free text; with ``parts`` (top-level words, which
+        rank rather than require or exclude) a compound typed as one word
+        is followed by its words as weak units."""
         units = []
         for unit in analyse_units(text, self.synonyms, self.chains, self.s):
-            units.extend(self._checked(self._read(unit)))
+            checked = self._checked(self._read(unit))
+            units.extend(checked)
+            if parts and checked == [unit] and self.s.part_weight:
+                units.extend(
+                    part for p in compound_parts(unit, self.chains) for part in self._checked(p, False)
+                )
         for u in units:
             self._register(u)
         return units

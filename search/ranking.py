@@ -5,36 +5,38 @@ a pure function of an index searcher, a compiled :class:`~search.query.Plan`
 and :class:`~search.models.Settings`.
 
 The rule, for a query of free words (``plan.ranked``: the units the query
-text was cut into, see :mod:`search.units`):
+text was cut into, see :mod:`search.units`), ranks and never filters:
+every post that matches one unit is a candidate, and all the evidence
+goes into its score.  Strictness is the user's choice (``--all``,
+``+word``, quotes, ``-word``).
 
 1. **Unit scores.**  Each unit is scored once, as BM25F over its fields
-   (:func:`search.query.unit_query`); the same scores serve the cut and
-   the ranking.
-2. **Candidates (the cut).**  For a query of ``cut_min_units`` units or
-   more, a post must match at least ``ceil(units × min_match_ratio)`` of
-   them (``plan.min_match``), so a long question does not return every
-   post that shares one word with it.  When a noun of the query occurs
-   nowhere in the index (the corpus lacks its subject), units are weighed
-   by rarity, log(1 + N / (1 + df)), and a post must carry
-   ``min_match_ratio`` of the query's weight, for two-unit queries too:
-   the unknown words are the most telling part of the question, so
-   matching a common remainder is not an answer.  Modifiers that occur
-   nowhere are left out of that weight instead: an answer often phrases
-   its predicate differently.  Top-level exclusions remove posts.
-3. **Sum.**  A post's sum is its units' scores, a modifier's (verb,
+   (:func:`search.query.unit_query`).  A compound typed as one word
+   (液浸冷却) is a unit, its phrase strong evidence, and each of its words
+   (液浸, 冷却) a ``part`` unit of its own, weak evidence.
+2. **Sum.**  A post's sum is its units' scores, a modifier's (verb,
    adjective, demonstrative, interrogative, adverb: ``units.MODIFIER_POS``)
    times ``modifier_weight`` when other words stand beside it
-   (:func:`search.units.unit_weights`).
-4. **Coordination.**  The sum is multiplied by (units matched / units) to
-   the power ``coordination``, as in Lucene's classic similarity; a
-   modifier counts ``modifier_count`` there, next to nothing, as missing
-   it is no evidence against a post.  Without the factor one word repeated
-   in a title outranks a post that has every word of the query.
-5. **Proximity (rescoring).**  The best ``rescore_window`` posts by sum ×
+   (:func:`search.units.unit_weights`), a part's times ``part_weight``.
+3. **Coverage.**  The sum is multiplied by the coverage to the power
+   ``coordination``: the share of the query's units a post matches, each
+   weighed by its rarity, log(1 + N / (1 + df)), so that a post lacking
+   the rarest word (the subject) covers little; a modifier weighs
+   ``modifier_count`` of that, next to nothing, as an answer often
+   phrases its predicate otherwise; a compound a post writes only apart
+   counts ``part_credit`` times the share of its words found.  Without the
+   factor one word repeated in a title outranks a post with every word.
+4. **Proximity (rescoring).**  The best ``rescore_window`` posts by sum ×
    factor get, for each two neighbouring units, the score of their phrase
    within ``proximity_slop`` positions in the body, times
    ``proximity_boost``, added to the sum before the factor: ファイルの名前を
    変えたい prefers ファイルの名前 to the two words pages apart.
+5. **Missing words.**  Each hit names the query's words it lacks
+   (:func:`missing`), as typed.
+
+With ``Settings.cut`` set, the old cut applies before all this: a post
+must match ``ceil(units × min_match_ratio)`` units of a long query, or
+carry that share of the rarity weight when a noun occurs nowhere.
 
 Score = (sum + proximity) × factor; ties go to the earlier post.  Any
 other query (filters, phrases, required or alternative clauses) is ranked
@@ -66,9 +68,10 @@ def weighting(settings: Settings) -> BM25F:
 class UnitScores:
     """A free-word query's scores by post, before they are combined."""
 
-    sums: dict[int, float]  # weighted sum of the units' scores, posts past the cut
+    sums: dict[int, float]  # weighted sum of the units' scores, candidates only
     near: dict[int, float]  # proximity scores (the rescored posts only)
-    factors: dict[int, float]  # coordination factors
+    factors: dict[int, float]  # coverage factors
+    per_unit: tuple[dict[int, float], ...] = ()  # each unit's scores, all its posts
 
     def total(self, docnum: int) -> float:
         return (self.sums[docnum] + self.near.get(docnum, 0.0)) * self.factors[docnum]
@@ -78,9 +81,26 @@ class UnitScores:
 SORTS = ("relevance", "date", "-date")
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """Hits as ``(score, docnum)`` in order, and what is known of which
+    units each post matches (see :func:`missing`)."""
+
+    order: list[tuple[float, int]]
+    per_unit: tuple[dict[int, float], ...] | None = None
+
+
 def rank(
     searcher, plan: Plan, settings: Settings, *, sort: str = "relevance", mask: set[int] | None = None
 ) -> list[tuple[float, int]]:
+    """Every hit as ``(score, docnum)``, in ``sort`` order (see
+    :func:`ranking`)."""
+    return ranking(searcher, plan, settings, sort=sort, mask=mask).order
+
+
+def ranking(
+    searcher, plan: Plan, settings: Settings, *, sort: str = "relevance", mask: set[int] | None = None
+) -> Ranking:
     """Every hit as ``(score, docnum)``, in ``sort`` order (scoring every
     match costs less than a top-k pass plus a count); ``mask`` posts are
     left out.  Sorted by date, hits score 0 and posts without a date come
@@ -88,17 +108,20 @@ def rank(
     if sort != "relevance":
         allowed = candidates(searcher, plan, settings)
         if allowed is not None and not allowed:
-            return []
+            return Ranking([])
         results = searcher.search(
             plan.query, limit=None, filter=allowed, mask=mask, sortedby="date", reverse=sort == "-date"
         )
-        return [(0.0, hit.docnum) for hit in results]
+        return Ranking([(0.0, hit.docnum) for hit in results])
     parts = unit_scores(searcher, plan, settings, mask)
     if parts is None:  # no free words to combine: the query's own scores
         found = scores(searcher, plan.query, mask)
+        per_unit = None
     else:
         found = {docnum: parts.total(docnum) for docnum in parts.sums}
-    return sorted(((score, docnum) for docnum, score in found.items()), key=lambda x: (-x[0], x[1]))
+        per_unit = parts.per_unit
+    order = sorted(((score, docnum) for docnum, score in found.items()), key=lambda x: (-x[0], x[1]))
+    return Ranking(order, per_unit)
 
 
 def candidates(searcher, plan: Plan, settings: Settings) -> set[int] | None:
@@ -125,25 +148,93 @@ def unit_scores(searcher, plan: Plan, settings: Settings, mask: set[int] | None 
     if plan.exclude is not None:
         allowed -= set(plan.exclude.docs(searcher))
     sums = dict.fromkeys(allowed, 0.0)
-    matched = dict.fromkeys(allowed, 0.0)
-    weights = unit_weights(units, settings.modifier_weight)
-    counts = unit_weights(units, settings.modifier_count)
-    for unit_score, weight, count in zip(per_unit, weights, counts, strict=True):
+    weights = [
+        w * settings.part_weight if unit.part else w
+        for w, unit in zip(unit_weights(units, settings.modifier_weight), units, strict=True)
+    ]
+    for unit_score, weight in zip(per_unit, weights, strict=True):
         for docnum, score in unit_score.items():
             if docnum in sums:
                 sums[docnum] += score * weight
-                matched[docnum] += count
-    power = settings.coordination
-    whole = sum(counts)
-    factors = {d: (matched[d] / whole) ** power if power else 1.0 for d in sums}
+    factors = _coverage(searcher, units, per_unit, sums, settings)
     near: dict[int, float] = {}
-    phrases = proximity_queries(units, settings)
+    phrases = proximity_queries([u for u in units if not u.part], settings)
     if phrases:
         window = heapq.nlargest(settings.rescore_window, sums, key=lambda d: sums[d] * factors[d])
         for phrase in phrases:
             for docnum, score in phrase_scores(searcher, phrase, window).items():
                 near[docnum] = near.get(docnum, 0.0) + score
-    return UnitScores(sums, near, factors)
+    return UnitScores(sums, near, factors, tuple(per_unit))
+
+
+def _coverage(searcher, units: Sequence[Unit], per_unit, posts, settings: Settings) -> dict[int, float]:
+    """Each post's coverage factor: the rarity-weighted share of the
+    query's units it matches, to the power ``coordination`` (see the
+    module's rule, step 3)."""
+    power = settings.coordination
+    if not power:
+        return dict.fromkeys(posts, 1.0)
+    total_docs = max(searcher.doc_count(), 1)
+    rarity = [math.log(1 + total_docs / (1 + len(docs))) for docs in per_unit]
+    counts = unit_weights(units, settings.modifier_count)
+    credit = dict.fromkeys(posts, 0.0)
+    whole = 0.0
+    for i, (unit, docs) in enumerate(zip(units, per_unit, strict=True)):
+        if unit.part:
+            continue
+        weight = rarity[i] * counts[i]
+        whole += weight
+        parts = _parts_after(units, i)
+        part_weight = sum(rarity[j] for j in parts)
+        for docnum in posts:
+            if docnum in docs:
+                credit[docnum] += weight
+            elif part_weight:
+                found = sum(rarity[j] for j in parts if docnum in per_unit[j])
+                credit[docnum] += weight * settings.part_credit * found / part_weight
+    if not whole:
+        return dict.fromkeys(posts, 1.0)
+    return {d: (c / whole) ** power for d, c in credit.items()}
+
+
+def _parts_after(units: Sequence[Unit], i: int) -> list[int]:
+    """Indexes of the part units that follow unit ``i`` (its words)."""
+    out = []
+    for j in range(i + 1, len(units)):
+        if not units[j].part:
+            break
+        out.append(j)
+    return out
+
+
+def page_units(searcher, plan: Plan, settings: Settings, docnums: set[int]) -> tuple[dict[int, float], ...]:
+    """Which of ``docnums`` each ranked unit matches, for :func:`missing`
+    where the ranking did not score the units (hits sorted by date)."""
+    out = []
+    for unit in plan.ranked:
+        docs = unit_query(unit, settings, plan.memo).docs(searcher)
+        out.append(dict.fromkeys((d for d in docs if d in docnums), 0.0))
+    return tuple(out)
+
+
+def missing(plan: Plan, docnum: int, per_unit: Sequence[dict[int, float]] | None) -> tuple[str, ...]:
+    """The query's words, as typed, that post ``docnum`` does not contain:
+    a unit it lacks, or, of a compound it writes only apart or in part, the
+    words it lacks (液浸 of 液浸冷却 in a post that says only 冷却).  Only a
+    ranked free-word query has missing words; other queries' hits hold
+    what the query requires."""
+    units = plan.ranked
+    if not units or per_unit is None:
+        return ()
+    out: list[str] = []
+    for i, (unit, docs) in enumerate(zip(units, per_unit, strict=True)):
+        if unit.part or docnum in docs:
+            continue
+        parts = _parts_after(units, i)
+        lacking = [units[j].text for j in parts if docnum not in per_unit[j]]
+        words = lacking if parts and len(lacking) < len(parts) else [unit.text]
+        out.extend(w for w in words if w not in out)
+    return tuple(out)
 
 
 def proximity_queries(units: Sequence[Unit], settings: Settings) -> list[wq.Phrase]:
@@ -164,6 +255,8 @@ def proximity_queries(units: Sequence[Unit], settings: Settings) -> list[wq.Phra
 def describe_cut(plan: Plan, settings: Settings) -> str:
     """The part of the cut that applies to this query, in words."""
     units = plan.ranked
+    if not settings.cut:
+        return "none: every post that matches a unit is ranked, by the share of the units it covers"
     if any(u.unknown and not u.modifier for u in units):
         return "a noun occurs nowhere: a post must carry half of the query's rarity weight"
     if len(units) >= settings.cut_min_units:
@@ -172,8 +265,10 @@ def describe_cut(plan: Plan, settings: Settings) -> str:
 
 
 def _has_cut(units: Sequence[Unit], settings: Settings) -> bool:
-    """Whether the cut can remove anything: enough units, or a noun that
-    occurs nowhere."""
+    """Whether the cut is on and can remove anything: enough units, or a
+    noun that occurs nowhere."""
+    if not settings.cut:
+        return False
     return len(units) >= settings.cut_min_units or any(u.unknown and not u.modifier for u in units)
 
 

@@ -52,9 +52,10 @@ def render_result(result: SearchResult, console: Console | None = None) -> None:
         console.print(Text.assemble(("did you mean ", "dim"), (result.suggestion, "bold"), ("?", "dim")))
     first = result.offset + 1
     last = result.offset + len(result.hits)
-    console.print(
-        f"[dim]{result.total} posts match; showing {first}–{last} ({result.took_ms:.0f} ms)[/dim]\n"
-    )
+    console.print(f"[dim]{result.total} posts match; showing {first}–{last} ({result.took_ms:.0f} ms)[/dim]")
+    if all(hit.missing for hit in result.hits):
+        console.print(Text("no post shown contains all the words; each says what it lacks", style="dim"))
+    console.print()
     for rank, hit in enumerate(result.hits, first):
         head = Text()
         head.append(f"{rank}. ", style="bold")
@@ -67,6 +68,8 @@ def render_result(result: SearchResult, console: Console | None = None) -> None:
             meta.append(", ".join(hit.tags))
         meta.append(f"score {hit.score:.2f}")
         console.print(Text("   " + " · ".join(meta), style="dim"))
+        if hit.missing:
+            console.print(Text("   missing: " + " ".join(hit.missing), style="dim"))
         for p in hit.passages:
             if p.heading:
                 console.print(Text(f"   § {p.heading}", style="green"))

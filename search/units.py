@@ -39,6 +39,7 @@ class Unit:
     slop: int = 1  # phrase slop: more than 1 where particles sit inside a kana unit
     spelled: tuple[tuple[Unit, ...], ...] = ()  # the posts' spellings of a kana unit's reading (圧縮)
     latin: bool = False  # a katakana word some posts write in Latin letters (エヌビディア: NVIDIA)
+    part: bool = False  # one word of the compound before it, typed as one word (液浸 of 液浸冷却)
 
     @property
     def phrase(self) -> bool:
@@ -185,6 +186,24 @@ def unit_of(
         syns = tuple(found[:cap])
     modifier = bool(morphs) and all(m.pos[0] in MODIFIER_POS for m in morphs)
     return Unit(str(text), terms, parts, grams, reading, syns, loose=loose, modifier=modifier, slop=slop)
+
+
+def compound_parts(unit: Unit, chains: Chains) -> list[Unit]:
+    """The words of a compound typed as one word (液浸冷却 → 液浸, 冷却), each
+    a weak unit of its own (``part``) named by its text as typed: a post
+    that writes the words apart, or only some of them, is weaker evidence
+    than the compound, but evidence."""
+    if not (unit.loose and unit.phrase) or unit.field:
+        return []
+    surfaces: dict[int, str] = {}
+    for t in chains.main(unit.text, positions=True, chars=True, mode="query"):
+        surfaces.setdefault(t.pos, unit.text[t.startchar : t.endchar])
+    if len(surfaces) != len(unit.terms):
+        return []
+    return [
+        Unit(surface, (alts,), (alts[0],), tuple(analysis.bigrams(surface)), part=True)
+        for surface, alts in zip((surfaces[p] for p in sorted(surfaces)), unit.terms, strict=True)
+    ]
 
 
 def relax(unit: Unit) -> list[Unit]:

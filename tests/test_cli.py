@@ -35,7 +35,10 @@ def test_json_contract(built_index):
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert set(doc) >= {"query", "total", "took_ms", "hits"}
-    assert doc["query"] == "液浸冷却" and doc["total"] == 3
+    assert doc["query"] == "液浸冷却" and doc["total"] >= 3
+    # the posts that write it come first and lack nothing; the rest say what they lack
+    assert [hit["missing"] for hit in doc["hits"][:3]] == [[], [], []]
+    assert all(hit["missing"] == ["液浸"] for hit in doc["hits"][3:])
     for hit in doc["hits"]:
         assert set(hit) >= {"id", "path", "title", "date", "categories", "tags", "score", "passages"}
         for p in hit["passages"]:
@@ -74,7 +77,9 @@ def test_query_may_begin_with_an_exclusion(built_index):
     out = run("query", "-液浸冷却 NVIDIA", "--json", *common)
     assert out.returncode == 0, out.stderr
     left = {h["id"] for h in json.loads(out.stdout)["hits"]}
-    cooled = {h["id"] for h in json.loads(run("query", "液浸冷却", "--json", *common).stdout)["hits"]}
+    cooled = {
+        h["id"] for h in json.loads(run("query", "液浸冷却", "--all", "--json", *common).stdout)["hits"]
+    }
     assert left == {h["id"] for h in everyone} - cooled and left
     # an ASCII token that looks like an option is still an option
     assert run("query", "NVIDIA", "--bogus", *common).returncode == 2
@@ -115,3 +120,20 @@ def test_index_command_reports(tmp_path):
     assert len(report["added"]) == 5 and report["rebuilt"]
     again = json.loads(run("index", "--json", "--index", str(tmp_path / "ix"), "--data", str(DATA)).stdout)
     assert again["unchanged"] == 5 and not again["added"]
+
+
+def test_hits_say_which_words_they_lack(built_index):
+    common = ["--index", str(built_index), "--data", str(DATA)]
+    shown = run("query", "液浸冷却", *common)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.count("missing: 液浸") == 2  # the two posts that only say 冷却
+    assert "contains all the words" not in shown.stdout
+    # a question the posts cannot answer shows its closest posts, marked
+    lacking = run("query", "データセンターの電力を毎朝確認したい", *common)
+    assert lacking.returncode == 0
+    assert "no post shown contains all the words" in lacking.stdout
+    assert "missing: 毎朝" in lacking.stdout
+    doc = json.loads(run("query", "データセンターの電力を毎朝確認したい", "--json", *common).stdout)
+    assert all("毎朝" in hit["missing"] for hit in doc["hits"])
+    # --all stays strict: nothing holds every word
+    assert run("query", "データセンターの電力を毎朝確認したい", "--all", *common).returncode == 1

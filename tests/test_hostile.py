@@ -136,7 +136,7 @@ def test_damaged_index_gives_a_clear_error_and_rebuild_recovers(tmp_path, damage
         with pytest.raises(IndexDamagedError):
             e.update()
         assert e.update(rebuild=True).rebuilt
-        assert e.search("液浸冷却").total == 3
+        assert e.search('"液浸冷却"').total == 3
 
 
 def test_full_disk_keeps_the_last_committed_state(tmp_path, monkeypatch, data_copy):
@@ -153,7 +153,7 @@ def test_full_disk_keeps_the_last_committed_state(tmp_path, monkeypatch, data_co
         with pytest.raises(IndexWriteError, match="no space left"):
             e.update()
         monkeypatch.undo()
-        assert e.search("液浸冷却").total == 3
+        assert e.search('"液浸冷却"').total == 3
         assert e.update().added == ("new.md",)
 
 

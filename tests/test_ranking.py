@@ -43,9 +43,12 @@ def small(tmp_path):
         yield e
 
 
-def test_compound_first_then_its_parts_together_never_one_part(small):
-    ids = [h.id for h in small.search("メモリ割り当て").hits]
-    assert ids == ["exact.md", "apart.md"]
+def test_compound_first_then_its_parts_together_then_one_part_marked(small):
+    hits = small.search("メモリ割り当て").hits
+    assert [h.id for h in hits[:2]] == ["exact.md", "apart.md"]
+    assert [h.missing for h in hits[:2]] == [(), ()]
+    # a post with one of the words follows, saying which it lacks
+    assert {h.id: h.missing for h in hits[2:]} == {"one.md": ("割り当て",), "other.md": ("メモリ",)}
 
 
 def test_sentence_query_ranks_the_post_that_covers_it(small):
@@ -129,9 +132,15 @@ def test_stop_parts_of_speech_are_configurable_and_fingerprinted(tmp_path):
         assert any(p.text[a:b] == "です" for p in hit.passages for a, b in p.highlights)
 
 
-def test_long_query_keeps_its_cut_and_its_exclusions(small):
-    assert [h.id for h in small.search("メモリ 割り当て 仕組み").hits] == ["exact.md", "apart.md"]
-    assert [h.id for h in small.search("メモリ 割り当て 仕組み -動的").hits] == ["exact.md"]
+def test_long_query_ranks_every_match_and_keeps_its_exclusions(small):
+    hits = small.search("メモリ 割り当て 仕組み").hits
+    assert [h.id for h in hits[:2]] == ["exact.md", "apart.md"]
+    assert [h.missing for h in hits[:2]] == [(), ("仕組み",)]
+    assert {h.id for h in hits[2:]} == {"one.md", "other.md"}  # ranked, not cut
+    excluded = [h.id for h in small.search("メモリ 割り当て 仕組み -動的").hits]
+    assert excluded[0] == "exact.md" and "apart.md" not in excluded
+    # --all stays strict
+    assert [h.id for h in small.search("メモリ 割り当て 仕組み", require_all=True).hits] == ["exact.md"]
 
 
 def test_unknown_word_found_as_exact_substring_only(tmp_path):

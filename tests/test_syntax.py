@@ -100,10 +100,10 @@ def test_bad_dates_are_errors(engine, bad):
 
 
 def test_lenient_readings(engine):
-    assert ids(engine, '"液浸冷却') == IMMERSION  # unclosed quote closes at the end
+    assert ids(engine, '"液浸冷却') == IMMERSION  # unclosed quote closes at the end (a phrase)
     assert ids(engine, "(Google OR Apple") == ids(engine, "Google OR Apple")
-    assert ids(engine, "液浸冷却)") == IMMERSION  # stray parenthesis ignored
-    assert ids(engine, "液浸冷却 OR") == IMMERSION  # lone operator ignored
+    assert ids(engine, "液浸冷却)") == ids(engine, "液浸冷却")  # stray parenthesis ignored
+    assert ids(engine, "液浸冷却 OR") == ids(engine, "液浸冷却")  # lone operator ignored
     assert engine.search("unknown:液浸冷却").total >= 0  # unknown field: text, no error
 
 

@@ -84,7 +84,7 @@ def test_fingerprint_change_rebuilds(engine, monkeypatch):
     assert report.rebuilt and "different" in report.reason
     assert len(report.added) == 5
     assert not engine.update().rebuilt
-    assert engine.search("液浸冷却").total == 3
+    assert engine.search('"液浸冷却"').total == 3
 
 
 def test_rebuild_switches_generation_and_cleans_up(engine):
@@ -94,7 +94,7 @@ def test_rebuild_switches_generation_and_cleans_up(engine):
     after = {p.name for p in engine.index_dir.iterdir()}
     assert not any(name.startswith("posts-1") for name in after)
     assert any(name.startswith("_posts-1_") for name in before)
-    assert engine.search("液浸冷却").total == 3
+    assert engine.search('"液浸冷却"').total == 3
 
 
 def test_bad_post_replaces_nothing_and_is_reported(engine):
@@ -104,7 +104,7 @@ def test_bad_post_replaces_nothing_and_is_reported(engine):
     assert [s.id for s in report.skipped] == ["000_b8fa68eb6a450baa.md"]
     assert "YAML" in report.skipped[0].reason
     assert "000_b8fa68eb6a450baa.md" in report.removed  # its old version is gone too
-    assert engine.search("液浸冷却").total == 2
+    assert engine.search('"液浸冷却"').total == 2
 
 
 def test_missing_data_dir(tmp_path):
