@@ -154,7 +154,7 @@ class Engine:
             result = self._run(
                 self._searcher(), plan, query, started, limit, offset, sort, facets, suggest, passages
             )
-            return self._with_slips(self._searcher(), result) if suggest else result
+            return self._with_slips(self._searcher(), plan, result) if suggest else result
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -169,11 +169,10 @@ class Engine:
     def _run(self, searcher, plan, query, started, limit, offset, sort, facets, suggest, passages, mask=None):
         from . import navigation
 
-        found = ranking.ranking(searcher, plan, self.settings, sort=sort, mask=mask)
-        ranked = found.order
-        total = len(ranked)
-        matched = {docnum for _, docnum in ranked} if facets else set()
-        page = ranked[offset : offset + limit]
+        found = ranking.ranking(searcher, plan, self.settings, sort=sort, mask=mask, top=offset + limit)
+        total = found.total
+        matched = set(found.docnums) if facets else set()
+        page = found.order[offset : offset + limit]
         per_unit = found.per_unit
         if per_unit is None and plan.ranked and page:  # sorted by date: which units the page's posts match
             per_unit = ranking.page_units(searcher, plan, self.settings, {d for _, d in page})
@@ -183,8 +182,11 @@ class Engine:
         ]
         # what the compiler learnt of kana spellings, shared by the hits
         spellings = {text: set(forms) for text, forms in plan.spellings.items()}
+        # a compound's words alone are shown only in posts that lack the
+        # compound (a post that has it shows it whole)
+        whole = tuple(u for u in plan.units if not u.part)
         hits = tuple(
-            self._hit(records.decode(f), score, plan.units, passages, spellings, lacks)
+            self._hit(records.decode(f), score, plan.units if lacks else whole, passages, spellings, lacks)
             for score, f, lacks in docs
         )
         suggestion = None
@@ -202,14 +204,15 @@ class Engine:
             suggestion=suggestion,
         )
 
-    def _with_slips(self, searcher, result: SearchResult) -> SearchResult:
+    def _with_slips(self, searcher, plan: Plan, result: SearchResult) -> SearchResult:
         """The result with a suggestion for a conversion slip in the query
         (液侵冷却 → 液浸冷却), which takes the place of a spelling one."""
         from .slips import Slips, corrected, free_words
 
         chains = self._chains()
         words = free_words(syntax.parse(result.query), chains)
-        fixes = Slips(searcher, chains, self._slip_cache).corrections(words)
+        found = frozenset(u.text for u in plan.units if u.phrase and not (u.unknown or u.substring_only))
+        fixes = Slips(searcher, chains, self._slip_cache).corrections(words, found)
         suggestion = corrected(result.query, fixes) if fixes else None
         return replace(result, suggestion=suggestion) if suggestion else result
 

@@ -88,6 +88,12 @@ class Ranking:
 
     order: list[tuple[float, int]]
     per_unit: tuple[dict[int, float], ...] | None = None
+    #: Every hit (``order`` may hold only the best of them).
+    docnums: frozenset[int] = frozenset()
+
+    @property
+    def total(self) -> int:
+        return len(self.docnums)
 
 
 def rank(
@@ -99,12 +105,18 @@ def rank(
 
 
 def ranking(
-    searcher, plan: Plan, settings: Settings, *, sort: str = "relevance", mask: set[int] | None = None
+    searcher,
+    plan: Plan,
+    settings: Settings,
+    *,
+    sort: str = "relevance",
+    mask: set[int] | None = None,
+    top: int | None = None,
 ) -> Ranking:
     """Every hit as ``(score, docnum)``, in ``sort`` order (scoring every
-    match costs less than a top-k pass plus a count); ``mask`` posts are
-    left out.  Sorted by date, hits score 0 and posts without a date come
-    last."""
+    match costs less than a top-k pass plus a count), or, with ``top``, the
+    best ``top`` of them in order; ``mask`` posts are left out.  Sorted by
+    date, hits score 0 and posts without a date come last."""
     if sort != "relevance":
         allowed = candidates(searcher, plan, settings)
         if allowed is not None and not allowed:
@@ -112,7 +124,8 @@ def ranking(
         results = searcher.search(
             plan.query, limit=None, filter=allowed, mask=mask, sortedby="date", reverse=sort == "-date"
         )
-        return Ranking([(0.0, hit.docnum) for hit in results])
+        order = [(0.0, hit.docnum) for hit in results]
+        return Ranking(order, docnums=frozenset(d for _, d in order))
     parts = unit_scores(searcher, plan, settings, mask)
     if parts is None:  # no free words to combine: the query's own scores
         found = scores(searcher, plan.query, mask)
@@ -120,8 +133,10 @@ def ranking(
     else:
         found = {docnum: parts.total(docnum) for docnum in parts.sums}
         per_unit = parts.per_unit
-    order = sorted(((score, docnum) for docnum, score in found.items()), key=lambda x: (-x[0], x[1]))
-    return Ranking(order, per_unit)
+    items = ((score, docnum) for docnum, score in found.items())
+    key = lambda x: (-x[0], x[1])  # noqa: E731
+    order = sorted(items, key=key) if top is None else heapq.nsmallest(top, items, key=key)
+    return Ranking(order, per_unit, frozenset(found))
 
 
 def candidates(searcher, plan: Plan, settings: Settings) -> set[int] | None:
@@ -184,14 +199,20 @@ def _coverage(searcher, units: Sequence[Unit], per_unit, posts, settings: Settin
             continue
         weight = rarity[i] * counts[i]
         whole += weight
+        for docnum in docs:
+            if docnum in credit:
+                credit[docnum] += weight
         parts = _parts_after(units, i)
         part_weight = sum(rarity[j] for j in parts)
-        for docnum in posts:
-            if docnum in docs:
-                credit[docnum] += weight
-            elif part_weight:
-                found = sum(rarity[j] for j in parts if docnum in per_unit[j])
-                credit[docnum] += weight * settings.part_credit * found / part_weight
+        if not part_weight:
+            continue
+        found: dict[int, float] = {}
+        for j in parts:
+            for docnum in per_unit[j]:
+                if docnum not in docs and docnum in credit:
+                    found[docnum] = found.get(docnum, 0.0) + rarity[j]
+        for docnum, share in found.items():
+            credit[docnum] += weight * settings.part_credit * share / part_weight
     if not whole:
         return dict.fromkeys(posts, 1.0)
     return {d: (c / whole) ** power for d, c in credit.items()}

@@ -170,11 +170,13 @@ class Slips:
         self.chains = chains
         self._cache = {} if lexicon_cache is None else lexicon_cache
 
-    def corrections(self, words: Sequence[str]) -> dict[str, str]:
-        """``{typed: meant}`` for the query ``words`` that look like slips."""
+    def corrections(self, words: Sequence[str], found: frozenset[str] = frozenset()) -> dict[str, str]:
+        """``{typed: meant}`` for the query ``words`` that look like slips;
+        ``found`` are compounds the query already found as phrases, which
+        need no second look."""
         out: dict[str, str] = {}
         for text in words:
-            if text in out or not _KANJI.search(text):
+            if text in out or text in found or not _KANJI.search(text):
                 continue
             meant = self._meant(text)
             if meant:
