@@ -85,16 +85,36 @@ FIELDS: tuple[Field, ...] = (
     Field("doc", "record"),
 )
 
-BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 #: The field that holds all of a post's text (title and body), for
 #: phrases across both, proximity, suggestions and key terms.
 ALL_TEXT = "body"
-#: Fields every free word searches with its long units, in clause order.
-WORD_FIELDS = tuple(f.name for f in FIELDS if f.chain == "main" and f.weight)
-#: Query-syntax name (and alias) → field name.
-FILTERS: dict[str, str] = {alias: f.name for f in FIELDS for alias in f.filters}
-#: Keyword fields counted by facets.
-FACETS = tuple(f.name for f in FIELDS if f.facet)
+
+# The tables below are read from FIELDS at each call (a dozen entries), so
+# that every reader sees one registry.
+
+
+def field(name: str) -> Field:
+    """The registry entry of ``name``."""
+    for f in FIELDS:
+        if f.name == name:
+            return f
+    raise KeyError(name)
+
+
+def word_fields() -> tuple[str, ...]:
+    """Fields every free word searches with its long units, in clause
+    order."""
+    return tuple(f.name for f in FIELDS if f.chain == "main" and f.weight)
+
+
+def filters() -> dict[str, str]:
+    """Query-syntax name (or alias) → field name."""
+    return {alias: f.name for f in FIELDS for alias in f.filters}
+
+
+def facets() -> tuple[str, ...]:
+    """Keyword fields counted by facets."""
+    return tuple(f.name for f in FIELDS if f.facet)
 
 
 def chain_fields() -> dict[str, tuple[str, ...]]:
@@ -102,6 +122,8 @@ def chain_fields() -> dict[str, tuple[str, ...]]:
     return {c: tuple(f.name for f in FIELDS if f.chain == c) for c in CHAINS}
 
 
-def default_weights() -> dict[str, float]:
-    """Each searched field's default weight."""
-    return {f.name: f.weight for f in FIELDS if f.weight}
+def signature() -> list[list[str | None]]:
+    """Each field's name, kind and chain, for the index fingerprint (lists,
+    as the manifest's JSON reads back): an index built with other fields
+    is rebuilt."""
+    return [[f.name, f.kind, f.chain] for f in FIELDS]

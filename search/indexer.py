@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import records, store
+from . import fields, records, store
 from .analysis import Chains
 from .documents import Post, iter_post_files, parse_post, read_raw
 from .errors import DataDirError, IndexDamagedError, PostError
-from .fields import FIELDS
 from .models import Skipped, UpdateReport
 from .schema import build_schema, fingerprint
 
@@ -47,7 +46,7 @@ def digest(raw: bytes) -> str:
 def post_document(post: Post, state: FileState) -> dict:
     """The Whoosh document for a post: every registry field its source
     fills, and the stored record."""
-    doc = {f.name: f.source(post) for f in FIELDS if f.source is not None}
+    doc = {f.name: f.source(post) for f in fields.FIELDS if f.source is not None}
     doc[records.RECORD_FIELD] = records.encode(post, (state.size, state.mtime_ns, state.digest))
     return {name: value for name, value in doc.items() if value is not None}
 

@@ -213,8 +213,8 @@ class Settings:
 
     def weight(self, fieldname: str) -> float:
         """The weight of a free word's match in ``fieldname``."""
-        from .fields import BY_NAME
+        from .fields import field
 
         if fieldname in self.field_weights:
             return self.field_weights[fieldname]
-        return BY_NAME[fieldname].weight
+        return field(fieldname).weight

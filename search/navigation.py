@@ -7,7 +7,7 @@ from collections import Counter
 
 from whoosh import query as wq
 
-from .fields import ALL_TEXT, FACETS
+from .fields import ALL_TEXT, facets
 from .query import Plan
 from .units import Unit
 
@@ -16,7 +16,7 @@ def facet_counts(searcher, docnums, cache: dict) -> dict[str, dict[str, int]]:
     """Counts of each facet field's values over ``docnums`` (all hits of a
     query, not just one page), most frequent first."""
     out = {}
-    for fieldname in FACETS:
+    for fieldname in facets():
         by_doc = _values_by_doc(searcher, fieldname, cache)
         counts: Counter[str] = Counter()
         for d in docnums:

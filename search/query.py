@@ -67,7 +67,7 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
     if unit.field:
         searched = [(unit.field, 1.0)]
     else:
-        searched = [(name, s.weight(name)) for name in fields.WORD_FIELDS]
+        searched = [(name, s.weight(name)) for name in fields.word_fields()]
     if unit.terms:
         primary = tuple(alts[0] for alts in unit.terms)
         # a word written apart is found by the phrase of its short units,
@@ -75,7 +75,7 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
         # in every field cost 10% more time)
         apart = unit.apart if s.apart_boost else ()
         for name, boost in searched:
-            apart_here = bool(apart) and fields.BY_NAME[name].apart
+            apart_here = bool(apart) and fields.field(name).apart
             if len(unit.terms) == 1 and (len(unit.terms[0]) > 1 or apart_here):
                 # one word's spellings (変える, 変え), or the word and its
                 # parts written apart: an occurrence counts once, as its
@@ -397,7 +397,7 @@ class Compiler:
         return q
 
     def _field(self, node: syntax.FieldQuery) -> wq.Query:
-        target = fields.BY_NAME[node.name]
+        target = fields.field(node.name)
         if target.kind == "keyword":
             wanted = fold(node.value).strip()
             values = [v for v in self._values(node.name) if fold(v) == wanted]

@@ -52,6 +52,7 @@ def fingerprint(stoptags: frozenset[str] | None = None) -> dict:
         "jsearch": __version__,
         "schema": SCHEMA_VERSION,
         "chain": CHAIN_VERSION,
+        "fields": fields.signature(),
         "chains": {name: describe_chain(getattr(chains, name)) for name in fields.CHAINS},
         "passages": RULES,
         "stoptags": sorted(chains.stoptags),

@@ -25,8 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from . import fields
 from .errors import QueryError
-from .fields import BY_NAME, FILTERS
 
 #: Longest accepted query, in characters.
 MAX_QUERY_CHARS = 1000
@@ -49,7 +49,7 @@ class Phrase:
 @dataclass(frozen=True)
 class FieldQuery:
     """``name:value`` for a field the registry names a filter of
-    (:data:`search.fields.FILTERS`: title, tag, category); ``name`` is the
+    (:func:`search.fields.filters`: title, tag, category); ``name`` is the
     field's name."""
 
     name: str
@@ -158,7 +158,7 @@ def _lex(text: str) -> list[tuple[str, object]]:
             if m.group("phrase").strip():
                 tokens.append(("phrase", m.group("phrase")))
         elif m.group("field"):
-            name = FILTERS.get(unicodedata.normalize("NFKC", m.group("field")).lower())
+            name = fields.filters().get(unicodedata.normalize("NFKC", m.group("field")).lower())
             value = m.group("fphrase") if m.group("fphrase") is not None else m.group("fvalue")
             if name and value and value.strip():
                 tokens.append(("field", (name, value.strip(), m.group("fphrase") is not None)))
@@ -241,7 +241,7 @@ def _has_terms(node) -> bool:
 
 
 def _field(name: str, value: str, phrase: bool):
-    if BY_NAME[name].kind == "date":
+    if fields.field(name).kind == "date":
         return parse_date_range(value)
     return FieldQuery(name, value, phrase)
 

@@ -348,3 +348,35 @@ def test_a_dictionary_compound_finds_its_parts_written_apart(tmp_path):
         assert [h.id for h in hits] == ["whole.md", "apart.md"]
         (passage,) = hits[1].passages[:1]
         assert [passage.text[a:b] for a, b in passage.highlights] == ["ユーザ ID"]
+
+
+def test_a_new_field_is_one_registry_entry(tmp_path, monkeypatch):
+    """The README's example: a field of section headings, searched by every
+    free word at its weight and filtered by ``heading:``, with no other
+    change to the code."""
+    from search import fields
+
+    headings = fields.Field(
+        "headings",
+        "text",
+        lambda post: "\n".join(s.heading for s in post.sections),
+        chain="main",
+        weight=1.2,
+        filters=("heading", "見出し"),
+    )
+    monkeypatch.setattr(fields, "FIELDS", (*fields.FIELDS, headings))
+    posts = {
+        "head.md": "## 冷却の方式\n\n水を使う。",
+        "body.md": "## 方式\n\n冷却には水を使う。",
+    }
+    with indexed(tmp_path, posts) as e:
+        assert [h.id for h in e.search("heading:冷却").hits] == ["head.md"]
+        assert [h.id for h in e.search("見出し:方式").hits] == ["body.md", "head.md"]
+        (unit,) = e.explain("冷却").units
+        assert "headings:冷却^1.2" in unit.clauses
+        # the heading outweighs the same word in the body
+        assert [h.id for h in e.search("冷却").hits] == ["head.md", "body.md"]
+        assert e.update().unchanged == 2  # the registry is part of the fingerprint
+    monkeypatch.undo()
+    with Engine(index_dir=tmp_path / "ix", data_dir=tmp_path / "d") as e:
+        assert e.update().rebuilt
