@@ -44,8 +44,9 @@ _HTML_BREAKS = frozenset(
 )
 _HTML_HIDDEN = frozenset({"script", "style", "template"})
 # Bold marks CommonMark leaves unmatched, mostly beside Japanese punctuation
-# ("**「強調」**です" does not close): markup all the same, never text.
-_STRAY_STRONG = re.compile(r"\*\*+|__+")
+# ("**「強調」**です" does not close): markup all the same, never text.  Runs
+# of underscores are left alone: in identifiers (__NR_open) they are text.
+_STRAY_STRONG = re.compile(r"\*\*+")
 
 
 @dataclass(frozen=True)

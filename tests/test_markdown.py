@@ -144,3 +144,9 @@ def test_index_built_from_older_text_is_rebuilt(tmp_path, monkeypatch):
         report = engine.update()
         assert report.rebuilt and "different" in report.reason
         assert engine.search("静音").total == 1
+
+
+def test_identifiers_keep_their_underscores():
+    assert paragraphs("__NR_open と _GNU_SOURCE を定義する") == ["__NR_open と _GNU_SOURCE を定義する"]
+    assert strip_inline("__setfpucw(3) — FPU 制御") == "__setfpucw(3) — FPU 制御"
+    assert paragraphs("__太字__ と **太字**") == ["太字 と 太字"]
