@@ -175,10 +175,16 @@ def _is_bold(line: Sequence[Token]) -> bool:
 
 def _inline_text(children: Sequence[Token]) -> str:
     """What a reader sees of inline tokens: text, code and image
-    descriptions, with line breaks as spaces; no tags, URLs or marks."""
+    descriptions, with line breaks as spaces; no tags, URLs (autolinks
+    included: in the manual pages they only lengthen the credits) or marks."""
     parts: list[str] = []
+    in_autolink = False  # <https://…>: its text is the URL itself
     for child in children:
-        if child.type == "text":
+        if child.type in ("link_open", "link_close") and child.markup == "autolink":
+            in_autolink = child.type == "link_open"
+        elif in_autolink:
+            continue
+        elif child.type == "text":
             parts.append(_STRAY_STRONG.sub("", child.content))
         elif child.type in ("text_special", "code_inline"):
             parts.append(child.content)

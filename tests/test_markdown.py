@@ -62,7 +62,7 @@ def test_backslash_escapes_and_entities_become_their_characters():
 def test_links_and_images_keep_their_text_not_their_urls():
     md = '[公式サイト](https://example.com/page "題") と ![構成図](fig.png) と [参照][r]\n\n[r]: https://x.example/'
     assert paragraphs(md) == ["公式サイト と 構成図 と 参照"]
-    assert paragraphs("連絡先 <user@example.com>") == ["連絡先 user@example.com"]
+    assert paragraphs("連絡先 <user@example.com> と <https://x.example/a>") == ["連絡先  と"]
 
 
 def test_emphasis_next_to_japanese_punctuation_leaves_no_marks():
