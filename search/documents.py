@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from .errors import PostError
+from .markdown import Section, markdown_to_text, strip_inline
 
 #: File name suffixes treated as posts; everything else in the data
 #: directory is ignored.
@@ -23,14 +24,6 @@ POST_SUFFIXES = (".md", ".markdown")
 
 #: Posts larger than this are skipped with a reason instead of indexed.
 MAX_POST_BYTES = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Section:
-    """A heading and where its section starts in :attr:`Post.body`."""
-
-    start: int
-    heading: str
 
 
 @dataclass(frozen=True)
@@ -181,92 +174,6 @@ def parse_date(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-# --- Markdown to plain text ----------------------------------------------
-
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-# A line that is bold from end to end works as a heading in these posts.
-_BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_\n]+?)\1\s*$")
-_RULE = re.compile(r"^\s*(?:-{3,}(?:END-{3})?|\*{3,}|_{3,}|={3,})\s*$")
-_BULLET = re.compile(r"^\s*(?:[*+\-]|\d{1,3}[.)])\s+")
-_QUOTE = re.compile(r"^\s*>\s?")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"<[^>\n]+>"), ""),
-    (re.compile(r"(\*\*|__)(?=\S)"), ""),
-    (re.compile(r"(?<=\S)(\*\*|__)"), ""),
-    (re.compile(r"\*\*|__"), ""),
-    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"`+"), ""),
-]
-
-
-_INLINE_MARK = re.compile(r"[!\[<*_`]")
-
-
-def strip_inline(text: str) -> str:
-    """Remove inline Markdown (emphasis, code ticks, links) from one line."""
-    if not _INLINE_MARK.search(text):
-        return text.strip()  # most lines have no markup at all
-    for pattern, repl in _INLINE:
-        text = pattern.sub(repl, text)
-    return text.strip()
-
-
-def markdown_to_text(markdown: str) -> tuple[str, list[Section]]:
-    """Plain text of a Markdown body, one paragraph per line, and its sections.
-
-    Paragraphs are separated by a blank line; headings stay in the text as
-    their own paragraph (so they are searchable) and are recorded as
-    :class:`Section` starts.
-    """
-    paragraphs: list[str] = []
-    sections: list[Section] = []
-    current: list[str] = []
-    offset = 0
-    in_fence = False
-
-    def flush() -> None:
-        nonlocal offset
-        if current:
-            paragraphs.append(" ".join(current))
-            offset += len(paragraphs[-1]) + 2
-            current.clear()
-
-    for line in markdown.split("\n"):
-        if _FENCE.match(line):
-            flush()
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            if line.strip():
-                current.append(line.strip())
-            continue
-        if not line.strip() or _RULE.match(line):
-            flush()
-            continue
-        heading = _HEADING.match(line) or _BOLD_LINE.match(line)
-        if heading:
-            flush()
-            title = strip_inline(heading.group(2))
-            if title:
-                sections.append(Section(offset, title))
-                current.append(title)
-                flush()
-            continue
-        line = _QUOTE.sub("", line)
-        bullet = _BULLET.match(line)
-        if bullet:
-            flush()
-            line = line[bullet.end() :]
-        text = strip_inline(line)
-        if text:
-            current.append(text)
-    flush()
-    return "\n\n".join(paragraphs), sections
 
 
 def _first_heading(sections: list[Section]) -> str:

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fields, records, store
+from . import fields, markdown, records, schema, store
 from .analysis import Chains
 from .documents import Post, iter_post_files, parse_post, read_raw
 from .errors import DataDirError, IndexDamagedError, PostError
 from .models import Skipped, UpdateReport
-from .schema import build_schema, fingerprint
+from .schema import build_schema
 
 #: Full builds of at least this many posts use several processes.
 PARALLEL_MIN_POSTS = 200
@@ -37,6 +37,13 @@ class FileState:
     size: int
     mtime_ns: int
     digest: str
+
+
+def fingerprint(stoptags: frozenset[str] | None = None) -> dict:
+    """The schema's fingerprint plus the version of the text made from
+    Markdown: the body is stored and indexed as that text, so a change to
+    it must rebuild the index too."""
+    return {**schema.fingerprint(stoptags), "text": markdown.TEXT_VERSION}
 
 
 def digest(raw: bytes) -> str:

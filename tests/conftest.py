@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,3 +44,36 @@ def data_copy(tmp_path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     return target
+
+
+def console_script(python: str | Path) -> Path:
+    """The ``jsearch`` script installed beside the interpreter ``python``.
+    The command line is part of the product: when the script is missing,
+    the tests that need it fail rather than skip."""
+    script = Path(python).with_name("jsearch")
+    if not script.is_file():
+        pytest.fail(f"no jsearch console script at {script}; install the package (pip install -e .)")
+    return script
+
+
+@pytest.fixture(scope="session")
+def jsearch_script() -> Path:
+    """The console script of the running interpreter's environment."""
+    return console_script(sys.executable)
+
+
+@pytest.fixture(scope="session")
+def jsearch(jsearch_script) -> Callable[..., subprocess.CompletedProcess]:
+    """Run ``jsearch ARGS…`` to completion: ``jsearch("query", "x", env={…})``."""
+
+    def run(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 120):
+        return subprocess.run(
+            [str(jsearch_script), *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            cwd=cwd,
+            timeout=timeout,
+        )
+
+    return run

@@ -1,37 +1,23 @@
 """The command line: JSON contract, exit codes, the installed script."""
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from search import Engine
 
-from .conftest import DATA
-
-SCRIPT = Path(sys.executable).with_name("jsearch")
+from .conftest import DATA, console_script
 
 
-def run(*args, env=None, cwd=None):
-    return subprocess.run(
-        [str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        timeout=120,
-    )
+def test_missing_console_script_fails_rather_than_skips(tmp_path):
+    with pytest.raises(pytest.fail.Exception, match="no jsearch console script"):
+        console_script(tmp_path / "python")
 
 
-pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason="jsearch console script not installed")
-
-
-def test_json_contract(built_index):
-    out = run("query", "液浸冷却", "--json", "--index", str(built_index), "--data", str(DATA))
+def test_json_contract(built_index, jsearch):
+    out = jsearch("query", "液浸冷却", "--json", "--index", str(built_index), "--data", str(DATA))
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert set(doc) >= {"query", "total", "took_ms", "hits"}
@@ -47,93 +33,96 @@ def test_json_contract(built_index):
     assert doc["hits"][0]["date"].startswith("2025-")
 
 
-def test_library_and_cli_agree(built_index):
-    out = run("query", "データセンター 電力", "--json", "--index", str(built_index), "--data", str(DATA))
+def test_library_and_cli_agree(built_index, jsearch):
+    out = jsearch("query", "データセンター 電力", "--json", "--index", str(built_index), "--data", str(DATA))
     cli_ids = [h["id"] for h in json.loads(out.stdout)["hits"]]
     with Engine(index_dir=built_index, data_dir=DATA) as e:
         assert [h.id for h in e.search("データセンター 電力").hits] == cli_ids
 
 
-def test_exit_codes(built_index, tmp_path):
+def test_exit_codes(built_index, tmp_path, jsearch):
     common = ["--index", str(built_index), "--data", str(DATA)]
-    empty = run("query", "", *common)
+    empty = jsearch("query", "", *common)
     assert empty.returncode == 2 and "empty query" in empty.stderr
-    nothing = run("query", "ぴよぴよぽよ", *common)
+    nothing = jsearch("query", "ぴよぴよぽよ", *common)
     assert nothing.returncode == 1 and "no posts match" in nothing.stderr
-    usage = run("query", "x", "--bogus")
+    usage = jsearch("query", "x", "--bogus")
     assert usage.returncode == 2
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "something.db").write_text("x")
-    damaged = run("query", "NVIDIA", "--index", str(foreign), "--data", str(DATA))
+    damaged = jsearch("query", "NVIDIA", "--index", str(foreign), "--data", str(DATA))
     assert damaged.returncode == 3
     assert "--rebuild" in damaged.stderr
     assert "Traceback" not in damaged.stderr + empty.stderr + usage.stderr
 
 
-def test_query_may_begin_with_an_exclusion(built_index):
+def test_query_may_begin_with_an_exclusion(built_index, jsearch):
     common = ["--index", str(built_index), "--data", str(DATA)]
-    everyone = json.loads(run("query", "NVIDIA", "--json", *common).stdout)["hits"]
-    out = run("query", "-液浸冷却 NVIDIA", "--json", *common)
+    everyone = json.loads(jsearch("query", "NVIDIA", "--json", *common).stdout)["hits"]
+    out = jsearch("query", "-液浸冷却 NVIDIA", "--json", *common)
     assert out.returncode == 0, out.stderr
     left = {h["id"] for h in json.loads(out.stdout)["hits"]}
     cooled = {
-        h["id"] for h in json.loads(run("query", "液浸冷却", "--all", "--json", *common).stdout)["hits"]
+        h["id"] for h in json.loads(jsearch("query", "液浸冷却", "--all", "--json", *common).stdout)["hits"]
     }
     assert left == {h["id"] for h in everyone} - cooled and left
     # an ASCII token that looks like an option is still an option
-    assert run("query", "NVIDIA", "--bogus", *common).returncode == 2
+    assert jsearch("query", "NVIDIA", "--bogus", *common).returncode == 2
 
 
-def test_reader_that_stops_early_is_not_a_failure(built_index):
+def test_reader_that_stops_early_is_not_a_failure(built_index, jsearch_script):
     # jsearch query … | head: the pipe closes before the output is written
     for output in ([], ["--json"]):
-        args = [str(SCRIPT), "query", "液浸冷却", *output, "--index", str(built_index), "--data", str(DATA)]
+        paths = ["--index", str(built_index), "--data", str(DATA)]
+        args = [str(jsearch_script), "query", "液浸冷却", *output, *paths]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         proc.stdout.close()
         assert proc.wait(timeout=120) == 0, output
         assert "Traceback" not in proc.stderr.read()
 
 
-def test_query_builds_a_missing_index_from_env_paths(tmp_path):
+def test_query_builds_a_missing_index_from_env_paths(tmp_path, jsearch):
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     env = {"JSEARCH_DATA": str(data), "JSEARCH_INDEX": str(tmp_path / "ix")}
-    out = run("query", "ｎｖｉｄｉａ", "--json", env=env)
+    out = jsearch("query", "ｎｖｉｄｉａ", "--json", env=env)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["total"] == 5
     assert (tmp_path / "ix" / "jsearch.json").exists()
 
 
-def test_human_output_shows_titles_and_passages(built_index):
-    out = run("query", "液浸冷却", "--index", str(built_index), "--data", str(DATA), env={"COLUMNS": "200"})
+def test_human_output_shows_titles_and_passages(built_index, jsearch):
+    paths = ["--index", str(built_index), "--data", str(DATA)]
+    out = jsearch("query", "液浸冷却", *paths, env={"COLUMNS": "200"})
     assert out.returncode == 0
     assert "FoxconnとNVIDIAの可能性とは？" in out.stdout
     assert "液浸冷却" in out.stdout
     assert "**" not in out.stdout
 
 
-def test_index_command_reports(tmp_path):
-    out = run("index", "--json", "--index", str(tmp_path / "ix"), "--data", str(DATA))
+def test_index_command_reports(tmp_path, jsearch):
+    out = jsearch("index", "--json", "--index", str(tmp_path / "ix"), "--data", str(DATA))
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert len(report["added"]) == 5 and report["rebuilt"]
-    again = json.loads(run("index", "--json", "--index", str(tmp_path / "ix"), "--data", str(DATA)).stdout)
+    again = jsearch("index", "--json", "--index", str(tmp_path / "ix"), "--data", str(DATA))
+    again = json.loads(again.stdout)
     assert again["unchanged"] == 5 and not again["added"]
 
 
-def test_hits_say_which_words_they_lack(built_index):
+def test_hits_say_which_words_they_lack(built_index, jsearch):
     common = ["--index", str(built_index), "--data", str(DATA)]
-    shown = run("query", "液浸冷却", *common)
+    shown = jsearch("query", "液浸冷却", *common)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.count("missing: 液浸") == 2  # the two posts that only say 冷却
     assert "contains all the words" not in shown.stdout
     # a question the posts cannot answer shows its closest posts, marked
-    lacking = run("query", "データセンターの電力を毎朝確認したい", *common)
+    lacking = jsearch("query", "データセンターの電力を毎朝確認したい", *common)
     assert lacking.returncode == 0
     assert "no post shown contains all the words" in lacking.stdout
     assert "missing: 毎朝" in lacking.stdout
-    doc = json.loads(run("query", "データセンターの電力を毎朝確認したい", "--json", *common).stdout)
+    doc = json.loads(jsearch("query", "データセンターの電力を毎朝確認したい", "--json", *common).stdout)
     assert all("毎朝" in hit["missing"] for hit in doc["hits"])
     # --all stays strict: nothing holds every word
-    assert run("query", "データセンターの電力を毎朝確認したい", "--all", *common).returncode == 1
+    assert jsearch("query", "データセンターの電力を毎朝確認したい", "--all", *common).returncode == 1

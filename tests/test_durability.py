@@ -30,25 +30,22 @@ def many_posts(target: Path) -> Path:
     return target
 
 
-def test_second_writer_waits_then_fails(tmp_path):
+def test_second_writer_waits_then_fails(tmp_path, jsearch):
     with store.writer_lock(tmp_path / "ix"):
         with Engine(index_dir=tmp_path / "ix", data_dir=DATA, lock_timeout=0.3) as e:
             started = time.monotonic()
             with pytest.raises(IndexLockedError, match="another process"):
                 e.update()
             assert time.monotonic() - started >= 0.3
-    script = Path(sys.executable).with_name("jsearch")
-    if script.exists():
-        with store.writer_lock(tmp_path / "ix2"):
-            out = subprocess.run(
-                [str(script), "index", "--index", str(tmp_path / "ix2"), "--data", str(DATA)],
-                capture_output=True,
-                text=True,
-                env={**os.environ, "JSEARCH_LOCK_TIMEOUT": "0.2"},
-                timeout=60,
-            )
-        assert out.returncode == 3, out.stderr
-        assert "another process" in out.stderr
+    with store.writer_lock(tmp_path / "ix2"):
+        out = jsearch(
+            "index",
+            *("--index", str(tmp_path / "ix2"), "--data", str(DATA)),
+            env={"JSEARCH_LOCK_TIMEOUT": "0.2"},
+            timeout=60,
+        )
+    assert out.returncode == 3, out.stderr
+    assert "another process" in out.stderr
 
 
 def test_killed_writer_never_breaks_the_index(tmp_path):

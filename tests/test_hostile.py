@@ -2,8 +2,6 @@
 
 import errno
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -79,17 +77,11 @@ def test_every_good_post_indexed_every_bad_one_reported(tmp_path):
         assert e.search("外部").total == 0  # the link outside the data folder is not followed
 
 
-def test_cli_lists_skips_and_exits_1(tmp_path):
+def test_cli_lists_skips_and_exits_1(tmp_path, jsearch):
     data = tmp_path / "data"
     data.mkdir()
     make_hostile(data)
-    script = Path(sys.executable).with_name("jsearch")
-    out = subprocess.run(
-        [str(script), "index", "--index", str(tmp_path / "ix"), "--data", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = jsearch("index", "--index", str(tmp_path / "ix"), "--data", str(data))
     assert out.returncode == 1
     assert "skipped binary.md: binary file" in out.stderr
     assert "Traceback" not in out.stderr

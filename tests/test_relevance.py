@@ -1,39 +1,24 @@
 """Relevance regression guard: jsearch eval over the judged article queries."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from search.evaluation import Judged, Ranked, load, score_query
 
 from .conftest import DATA
 
 SETS = Path(__file__).parent / "relevance"
-SCRIPT = Path(sys.executable).with_name("jsearch")
 
 #: The figures reached when the set was written; a drop is a regression.
 ARTICLES_MRR = 0.94
 ARTICLES_NDCG = 0.91
 
 
-@pytest.mark.skipif(not SCRIPT.exists(), reason="jsearch console script not installed")
-def test_articles_relevance_does_not_regress(built_index):
-    out = subprocess.run(
-        [
-            str(SCRIPT),
-            "eval",
-            str(SETS / "articles.jsonl"),
-            "--json",
-            "--index",
-            str(built_index),
-            "--data",
-            str(DATA),
-        ],
-        capture_output=True,
-        text=True,
+def test_articles_relevance_does_not_regress(built_index, jsearch):
+    out = jsearch(
+        "eval",
+        str(SETS / "articles.jsonl"),
+        *("--json", "--index", str(built_index), "--data", str(DATA)),
         timeout=300,
     )
     assert out.returncode == 0, out.stderr
