@@ -50,6 +50,11 @@ class IndexLockedError(SearchIndexError):
     """Another writer holds the index lock and did not release it in time."""
 
 
+class IndexFolderError(SearchIndexError):
+    """The index folder holds files jsearch did not create, or lies in the
+    data folder: jsearch refuses to write (or delete) anything there."""
+
+
 class IndexWriteError(SearchIndexError):
     """The index could not be written (read-only directory, disk full)."""
 
@@ -69,6 +74,7 @@ __all__ = [
     "IndexMissingError",
     "IndexDamagedError",
     "IndexLockedError",
+    "IndexFolderError",
     "IndexWriteError",
     "UnknownPostError",
 ]
