@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from . import store, syntax
+from . import contract, store, syntax
 from .analysis import STOP_TAGS, Chains
 from .errors import IndexDamagedError, QueryError, UnknownPostError
 from .models import Hit, SearchResult, Settings, TermInfo, UpdateReport
@@ -33,15 +33,14 @@ if TYPE_CHECKING:
 # indexer, introspect, evaluation and navigation are imported where used,
 # so that a plain query starts quickly
 
-#: Largest page of results one search may return.
-MAX_LIMIT = 1000
+MAX_LIMIT = contract.MAX_LIMIT
 #: Best posts of a free-word query whose scores proximity refines.
 RESCORE_WINDOW = 50
 #: What a modifier (verb, adjective, demonstrative) among other words
 #: counts in the coordination factor (see ``Engine._weights``).
 _MODIFIER_COUNT = 0.01
 
-SORTS = ("relevance", "date", "-date")
+SORTS = contract.SORTS
 
 
 class Engine:
@@ -56,6 +55,13 @@ class Engine:
         stoptags: Iterable[str] | None = None,
         lock_timeout: float = 10.0,
     ) -> None:
+        contract.check(
+            index_dir=index_dir,
+            data_dir=data_dir,
+            settings=settings,
+            stoptags=stoptags,
+            lock_timeout=lock_timeout,
+        )
         self.index_dir = Path(index_dir)
         self.data_dir = Path(data_dir)
         self.settings = settings or Settings()
@@ -89,9 +95,13 @@ class Engine:
 
     # --- indexing ----------------------------------------------------------
 
-    def update(self, *, rebuild: bool = False, progress=None, procs: int = 0) -> UpdateReport:
+    def update(
+        self, *, rebuild: bool = False, progress=None, procs: int = 0, lock_timeout: float | None = None
+    ) -> UpdateReport:
         """Bring the index up to date with the data directory (incremental
-        unless the index is missing, outdated or ``rebuild`` is set)."""
+        unless the index is missing, outdated or ``rebuild`` is set).
+        ``lock_timeout`` overrides the engine's wait for the writer lock."""
+        contract.check(rebuild=rebuild, progress=progress, procs=procs, optional_lock_timeout=lock_timeout)
         from . import indexer
 
         return indexer.update(
@@ -99,7 +109,7 @@ class Engine:
             self.data_dir,
             rebuild=rebuild,
             progress=progress,
-            lock_timeout=self.lock_timeout,
+            lock_timeout=self.lock_timeout if lock_timeout is None else lock_timeout,
             procs=procs,
             stoptags=self.stoptags,
         )
@@ -183,6 +193,7 @@ class Engine:
 
     def plan(self, query: str, *, synonyms: bool = True, require_all: bool = False) -> Plan:
         """Parse and compile ``query`` (what :meth:`search` would run)."""
+        contract.check(query=query, synonyms=synonyms, require_all=require_all)
         tree = syntax.parse(query)
         compiler = Compiler(
             self._searcher(), self.settings, self._synonyms if synonyms else None, require_all
@@ -211,12 +222,17 @@ class Engine:
         nearby query that would find something.
         """
         started = time.perf_counter()
-        if not 0 <= limit <= MAX_LIMIT:
-            raise QueryError(f"limit must be between 0 and {MAX_LIMIT}")
-        if offset < 0:
-            raise QueryError("offset must not be negative")
-        if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        contract.check(
+            query=query,
+            limit=limit,
+            offset=offset,
+            require_all=require_all,
+            synonyms=synonyms,
+            sort=sort,
+            facets=facets,
+            suggest=suggest,
+            passages=passages,
+        )
         tree = syntax.parse(query)
         searcher = self._searcher()
         try:
@@ -242,14 +258,12 @@ class Engine:
             if allowed is not None and not allowed:
                 docs, total, matched = [], 0, set()
             else:
-                newest_first = sort == "-date"
-                results = searcher.search(
-                    plan.query, limit=None, filter=allowed, mask=mask, sortedby="date", reverse=newest_first
-                )
-                total = len(results)
-                matched = {r.docnum for r in results} if facets else set()
-                page = results[offset : offset + limit] if limit else []
-                docs = [(0.0, r.fields()) for r in page]
+                results = searcher.search(plan.query, limit=None, filter=allowed, mask=mask, sortedby="date")
+                order = _by_date(searcher, [r.docnum for r in results], newest_first=sort == "-date")
+                total = len(order)
+                matched = set(order) if facets else set()
+                page = order[offset : offset + limit] if limit else []
+                docs = [(0.0, searcher.stored_fields(d)) for d in page]
         # shared by the hits' passages (see best_passages)
         spellings = {text: set(forms) for text, forms in plan.spellings.items()}
         hits = tuple(self._hit(fields, score or 0.0, plan, passages, spellings) for score, fields in docs)
@@ -271,21 +285,23 @@ class Engine:
     def similar(self, post_id: str, *, limit: int = 10, passages: int = 1) -> SearchResult:
         """Posts most like ``post_id``, by its most distinctive terms."""
         started = time.perf_counter()
+        contract.check(post_id=post_id, limit=limit, passages=passages)
         searcher = self._searcher()
-        docnum = searcher.document_number(id=post_id)
-        if docnum is None:
-            raise UnknownPostError(f"no post with id {post_id!r} in the index")
-        from . import navigation
+        with store.reading(self.index_dir):
+            docnum = searcher.document_number(id=post_id)
+            if docnum is None:
+                raise UnknownPostError(f"no post with id {post_id!r} in the index")
+            from . import navigation
 
-        fields = searcher.stored_fields(docnum)
-        text = zlib.decompress(fields["doc"]["body"]).decode("utf-8")
-        terms = navigation.key_terms(searcher, f"{fields['doc']['title']}\n\n{text}")
-        if not terms:
-            return SearchResult(query=post_id, total=0, took_ms=0.0, hits=())
-        plan = navigation.similar_plan(terms)
-        return self._run(
-            searcher, plan, post_id, started, limit, 0, "relevance", False, False, passages, mask={docnum}
-        )
+            fields = searcher.stored_fields(docnum)
+            text = zlib.decompress(fields["doc"]["body"]).decode("utf-8")
+            terms = navigation.key_terms(searcher, f"{fields['doc']['title']}\n\n{text}")
+            if not terms:
+                return SearchResult(query=post_id, total=0, took_ms=0.0, hits=())
+            plan = navigation.similar_plan(terms)
+            return self._run(
+                searcher, plan, post_id, started, limit, 0, "relevance", False, False, passages, mask={docnum}
+            )
 
     def _cut(self, searcher, plan: Plan) -> set[int] | None:
         """Doc numbers that match enough of a query's units, or None.
@@ -439,16 +455,19 @@ class Engine:
 
     def get(self, post_id: str) -> Hit:
         """The indexed post with id ``post_id`` (no passages)."""
+        contract.check(post_id=post_id)
         searcher = self._searcher()
-        fields = searcher.document(id=post_id)
-        if fields is None:
-            raise UnknownPostError(f"no post with id {post_id!r} in the index")
-        return replace(self._hit(fields, 0.0, Plan(None), 0))
+        with store.reading(self.index_dir):
+            fields = searcher.document(id=post_id)
+            if fields is None:
+                raise UnknownPostError(f"no post with id {post_id!r} in the index")
+            return replace(self._hit(fields, 0.0, Plan(None), 0))
 
     # --- introspection -------------------------------------------------------
 
     def analyze(self, text: str, field: str | None = None) -> list[TermInfo]:
         """The terms each field's chain emits for ``text`` (``jsearch analyze``)."""
+        contract.check(text=text, field=field)
         from . import introspect
 
         return introspect.analyze(text, field)
@@ -456,6 +475,7 @@ class Engine:
     def explain(self, query: str, *, post_id: str | None = None, synonyms: bool = True) -> Explanation:
         """How ``query`` is parsed and expanded, and (with ``post_id``) what
         each unit contributes to that post's score."""
+        contract.check(query=query, optional_post_id=post_id, synonyms=synonyms)
         from . import introspect
 
         plan = self.plan(query, synonyms=synonyms)
@@ -475,6 +495,7 @@ class Engine:
 
     def evaluate(self, queries_path: str | os.PathLike, *, limit: int = 10) -> Report:
         """Relevance figures for a judged query set (``jsearch eval``)."""
+        contract.check(queries_path=queries_path, limit=limit)
         from . import evaluation
 
         queries = evaluation.load(queries_path)
@@ -494,6 +515,17 @@ class _UnitParts(NamedTuple):
     sums: dict[int, float]  # weighted sum of the units' scores, posts past the cut
     near: dict[int, float]  # proximity scores (the rescored posts only)
     factors: dict[int, float]  # coordination factors
+
+
+def _by_date(searcher, oldest_first: list[int], newest_first: bool) -> list[int]:
+    """Doc numbers by date; posts without a date come last either way
+    (Whoosh sorts them last in ascending order, so first when reversed)."""
+    if not newest_first:
+        return oldest_first
+    dated = len(oldest_first)
+    while dated and searcher.stored_fields(oldest_first[dated - 1])["doc"]["date"] is None:
+        dated -= 1
+    return oldest_first[:dated][::-1] + oldest_first[dated:]
 
 
 def _has_cut(units) -> bool:

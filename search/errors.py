@@ -20,6 +20,13 @@ class QueryError(JSearchError):
     exit_code = 2
 
 
+class ArgumentError(JSearchError):
+    """An argument of the right type with a value jsearch cannot use
+    (a wrong type raises ``TypeError``)."""
+
+    exit_code = 2
+
+
 class PostError(JSearchError):
     """A file could not be read or parsed as a post."""
 
@@ -68,6 +75,7 @@ class UnknownPostError(JSearchError):
 __all__ = [
     "JSearchError",
     "QueryError",
+    "ArgumentError",
     "PostError",
     "DataDirError",
     "SearchIndexError",

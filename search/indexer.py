@@ -267,6 +267,7 @@ def _build(
                 progress(done, len(files))
         writer.commit()
     except BaseException:
+        _stop_workers(writer)
         writer.cancel()
         raise
     finally:
@@ -274,6 +275,15 @@ def _build(
     store.write_manifest(index_dir, _manifest(name, stoptags, remember))
     store.remove_other_generations(index_dir, keep=name)
     return UpdateReport(added=tuple(added), skipped=tuple(skipped))
+
+
+def _stop_workers(writer) -> None:
+    """End the worker processes of Whoosh's multi-process writer before
+    its files are removed (its own ``cancel`` leaves them running, to fail
+    on the missing files with a traceback each)."""
+    for task in getattr(writer, "tasks", ()):
+        task.terminate()
+        task.join(5)
 
 
 def _incremental(

@@ -173,15 +173,14 @@ def _is_own(entry: os.DirEntry) -> bool:
     return True
 
 
-def describe_missing(index_dir: Path) -> Exception:
+def describe_missing(index_dir: Path, data_dir: Path | None = None) -> Exception:
     """The error for a folder without a manifest: a folder of someone
     else's files (refused), or no index yet.  Files of a first build that
     was interrupted are jsearch's own: the next build replaces them."""
-    if foreign_entries(index_dir):
-        try:
-            check_index_folder(index_dir)
-        except IndexFolderError as exc:
-            return exc
+    try:
+        check_index_folder(index_dir, data_dir)
+    except IndexFolderError as exc:
+        return exc
     return IndexMissingError(f"no index in {index_dir}; run `jsearch index` to build it")
 
 
@@ -263,6 +262,17 @@ def merge_policy(writer, segments):
     if len(segments) > 6 or stored - live > stored / 5:
         return OPTIMIZE(writer, segments)
     return MERGE_SMALL(writer, segments)
+
+
+@contextmanager
+def reading(index_dir: Path) -> Iterator[None]:
+    """Report what reading stored records raises when they are damaged
+    (truncated, corrupt compressed data or pickles) as
+    :class:`IndexDamagedError`."""
+    try:
+        yield
+    except (*DAMAGE_ERRORS, UnicodeDecodeError) as exc:
+        raise damaged(index_dir, exc) from exc
 
 
 def damaged(index_dir: Path, exc: BaseException) -> IndexDamagedError:
