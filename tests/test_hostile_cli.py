@@ -20,9 +20,8 @@ GOOD = "---\ntitle: 良い投稿\ntags: [冷却]\n---\n本文は正常です。�
 
 
 def run(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(JSEARCH), *args], capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
-    )
+    env = {**os.environ, **(env or {})}
+    return subprocess.run([str(JSEARCH), *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture()

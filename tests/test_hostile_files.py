@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search import Engine, indexer, store
+from search import Engine, indexer
 from search.documents import parse_post
 from search.errors import IndexDamagedError, IndexFolderError
 
