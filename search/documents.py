@@ -26,6 +26,14 @@ POST_SUFFIXES = (".md", ".markdown")
 #: Posts larger than this are skipped with a reason instead of indexed.
 MAX_POST_BYTES = 20 * 1024 * 1024
 
+#: Characters of a post's Markdown body that are read (converted, stored
+#: and shown); the rest is dropped, which bounds a post's memory.
+MAX_MARKDOWN_CHARS = 2_000_000
+
+#: Posts whose front matter is longer than this are skipped: YAML holds
+#: hundreds of bytes per value while it parses, and metadata is short.
+MAX_FRONT_MATTER_CHARS = 1_000_000
+
 
 @dataclass(frozen=True)
 class Section:
@@ -103,7 +111,7 @@ def parse_post(raw: bytes | str, post_id: str) -> Post:
         raise PostError(f"{post_id}: empty file")
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     meta, body_md = _split_front_matter(text, post_id)
-    body, sections = markdown_to_text(body_md)
+    body, sections = markdown_to_text(body_md[:MAX_MARKDOWN_CHARS])
     title = _as_text(meta.get("title")) or _first_heading(sections) or post_id
     return Post(
         id=post_id,
@@ -130,6 +138,8 @@ def _split_front_matter(text: str, post_id: str) -> tuple[dict, str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    if len(match.group(1)) > MAX_FRONT_MATTER_CHARS:
+        raise PostError(f"{post_id}: front matter longer than {MAX_FRONT_MATTER_CHARS:,} characters")
     import yaml
 
     try:

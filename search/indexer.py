@@ -14,7 +14,7 @@ import os
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
 
@@ -46,9 +46,23 @@ def digest(raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
+#: Characters of a post's title and body that are indexed; the rest is
+#: stored and shown, not searchable.  Analysis holds a few hundred bytes
+#: per character at once, so this bounds a build's memory whatever one
+#: post holds (the largest man page has 143,000 characters).
+MAX_INDEXED_CHARS = 500_000
+#: Characters of the title, the excerpt, and all tags (categories) together.
+MAX_FIELD_CHARS = 10_000
+
+
 def post_document(post: Post, state: FileState) -> dict:
     """The Whoosh document for a post: indexed fields and one stored record."""
-    text = f"{post.title}\n\n{post.body}"
+    if len(post.title) > MAX_FIELD_CHARS or len(post.excerpt) > MAX_FIELD_CHARS:
+        post = replace(post, title=post.title[:MAX_FIELD_CHARS], excerpt=post.excerpt[:MAX_FIELD_CHARS])
+    for name in ("tags", "categories"):
+        if sum(len(t) for t in getattr(post, name)) > MAX_FIELD_CHARS:
+            post = replace(post, **{name: _within(getattr(post, name), MAX_FIELD_CHARS)})
+    text = f"{post.title}\n\n{post.body}"[:MAX_INDEXED_CHARS]
     stored = {
         "title": post.title,
         "date": post.date,
@@ -76,6 +90,17 @@ def post_document(post: Post, state: FileState) -> dict:
     if post.date is not None:  # Whoosh stores naive datetimes: use UTC
         doc["date"] = post.date.astimezone(UTC).replace(tzinfo=None)
     return doc
+
+
+def _within(items: tuple[str, ...], budget: int) -> tuple[str, ...]:
+    """The first items whose lengths add up to at most ``budget``."""
+    out = []
+    for item in items:
+        budget -= len(item)
+        if budget < 0:
+            break
+        out.append(item)
+    return tuple(out)
 
 
 def indexed_states(ix) -> dict[str, FileState]:

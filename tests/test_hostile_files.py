@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from search import Engine, indexer
+from search import Engine, indexer, store
 from search.documents import parse_post
 from search.errors import IndexDamagedError, IndexFolderError
 
@@ -383,3 +383,46 @@ def test_ctrl_c_during_a_build_prints_one_line_and_the_next_run_finishes(tmp_pat
     assert err.strip().splitlines() == ["jsearch: interrupted"], err
     out = run("query", "液浸冷却", "--data", str(data), "--index", str(index), "-n", "1")
     assert out.returncode == 0, out.stderr
+
+
+# --- also: costly posts and compaction --------------------------------------
+
+
+def test_only_the_first_characters_of_a_huge_post_are_indexed(tmp_path, monkeypatch):
+    from search import documents
+
+    monkeypatch.setattr(indexer, "MAX_INDEXED_CHARS", 1_000)
+    monkeypatch.setattr(documents, "MAX_MARKDOWN_CHARS", 4_000)
+    data = tmp_path / "data"
+    data.mkdir()
+    filler = "あ" * 1_500 + "\n\n"
+    body = f"先頭語\n\n{filler}中間語\n\n{filler}{filler}末尾語\n"
+    (data / "big.md").write_text("---\ntitle: 大\n---\n" + body, "utf-8")
+    (data / "fm.md").write_text("---\ntags: [" + "x, " * 400_000 + "]\n---\n本文\n", "utf-8")
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        report = e.update()
+        assert report.added == ("big.md",)
+        assert [(s.id, "front matter longer" in s.reason) for s in report.skipped] == [("fm.md", True)]
+        assert e.search("先頭語").total == 1
+        assert e.search("中間語").total == 0  # stored and shown, not indexed
+        assert "末尾語" not in "".join(p.text for p in e.search("先頭語", passages=50).hits[0].passages)
+
+
+def test_incremental_updates_merge_away_replaced_posts(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for n in range(12):
+        (data / f"p{n}.md").write_text(GOOD.replace("良い", f"第{n}"), "utf-8")
+    index = tmp_path / "ix"
+    with Engine(index_dir=index, data_dir=data) as e:
+        e.update(procs=2)
+        for round_ in range(8):
+            for n in range(round_ % 3, 12, 3):
+                (data / f"p{n}.md").write_text(GOOD.replace("良い", f"第{n}版{round_}"), "utf-8")
+            e.update()
+        ix = store.open_generation(index, store.read_manifest(index)["active"])
+        segments = ix._segments()
+        stored = sum(s.doc_count_all() for s in segments)
+        ix.close()
+        assert len(segments) <= 6 and stored <= 12 * 1.25
+        assert e.search("液浸冷却").total == 12 and e.get("p4.md").title == "第4版7投稿"
