@@ -20,9 +20,10 @@ from typing import Annotated
 import typer
 from typer.core import TyperCommand
 
-from .errors import IndexDamagedError, JSearchError
+from .errors import IndexFolderError, IndexLockedError, IndexWriteError, JSearchError
 from .models import MAX_LIMIT
 from .store import LOCK_TIMEOUT
+from .terminal import clean
 
 #: Exit code of an unexpected failure, a bug in jsearch (sysexits' EX_SOFTWARE).
 INTERNAL_ERROR = 70
@@ -79,15 +80,26 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document t
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
 
 
+def say(message: str) -> None:
+    """One line on stderr, control characters escaped (see ``terminal``)."""
+    sys.stderr.write(f"jsearch: {clean(message)}\n")
+
+
 def fail(message: str, code: int) -> typer.Exit:
-    sys.stderr.write(f"jsearch: {message}\n")
+    say(message)
     return typer.Exit(code)
 
 
 def _engine(index: Path, data: Path):
     from .engine import Engine
 
-    timeout = float(os.environ.get("JSEARCH_LOCK_TIMEOUT", LOCK_TIMEOUT))
+    text = os.environ.get("JSEARCH_LOCK_TIMEOUT", str(LOCK_TIMEOUT))
+    try:
+        timeout = float(text)
+    except ValueError:
+        timeout = -1.0
+    if not 0 <= timeout < float("inf"):
+        raise fail(f"JSEARCH_LOCK_TIMEOUT must be a number of seconds, not {text!r}", 2)
     return Engine(index_dir=index, data_dir=data, lock_timeout=timeout)
 
 
@@ -117,12 +129,12 @@ def _progress_bar(quiet: bool):
     return bar, progress
 
 
-def _run_update(engine, *, rebuild: bool, quiet: bool):
+def _run_update(engine, *, rebuild: bool, quiet: bool, lock_timeout: float | None = None):
     bar, progress = _progress_bar(quiet)
     if bar is None:
-        return engine.update(rebuild=rebuild)
+        return engine.update(rebuild=rebuild, lock_timeout=lock_timeout)
     with bar:
-        return engine.update(rebuild=rebuild, progress=progress)
+        return engine.update(rebuild=rebuild, progress=progress, lock_timeout=lock_timeout)
 
 
 def _summary(report) -> str:
@@ -163,6 +175,9 @@ def query(
     """Search the posts; best matches first, with highlighted passages."""
     if not text.strip():
         raise fail("empty query: give some words to search for", 2)
+    from .syntax import parse
+
+    parse(text)  # a malformed query is an error before any index work
     with _engine(index, data) as engine:
         _ensure_index(engine, refresh=not no_refresh, quiet=quiet or as_json)
         result = engine.search(
@@ -178,7 +193,7 @@ def query(
     if not result.total:
         if not as_json:
             hint = f"; did you mean {result.suggestion!r}?" if result.suggestion else ""
-            sys.stderr.write(f"jsearch: no posts match {text!r}{hint}\n")
+            say(f"no posts match {text!r}{hint}")
         raise typer.Exit(1)
 
 
@@ -216,28 +231,44 @@ def _ready_engine(index: Path, data: Path, *, quiet: bool) -> Iterator:
 
 
 def _ensure_index(engine, *, refresh: bool, quiet: bool) -> None:
-    """Build a missing index; with ``refresh``, update a stale one first."""
+    """Build a missing index; with ``refresh``, update a stale one first.
+
+    Readers are never blocked: when another process holds the writer lock
+    (or the index cannot be written), the query is answered from the last
+    committed index, with a note on stderr.
+    """
+    from .indexer import check_data_dir
+
     index, data = engine.index_dir, engine.data_dir
     if not engine.exists():
         from .store import describe_missing
 
-        problem = describe_missing(index)
-        if isinstance(problem, IndexDamagedError):
+        problem = describe_missing(index, data)
+        if isinstance(problem, IndexFolderError):
             raise problem  # a folder of someone else's files: do not write into it
         if not data.is_dir():
-            raise fail(f"no index in {index} and no data directory {data} to build it from", 3)
+            what = "is not a folder" if data.exists() else "does not exist"
+            raise fail(f"no index in {index}, and the data directory {data} {what}", 3)
         _note_skipped(_run_update(engine, rebuild=False, quiet=quiet), quiet)
-    elif refresh and data.is_dir() and engine.is_stale():
-        report = _run_update(engine, rebuild=False, quiet=quiet)
+        return
+    if not (refresh and data.is_dir() and engine.is_stale()):
+        return
+    check_data_dir(data)
+    try:
+        report = _run_update(engine, rebuild=False, quiet=quiet, lock_timeout=0.0)
+    except (IndexLockedError, IndexWriteError) as exc:
         if not quiet:
-            sys.stderr.write(_summary(report) + "\n")
+            say(f"{exc}; answering from the last committed index")
+        return
+    if not quiet:
+        sys.stderr.write(clean(_summary(report)) + "\n")
 
 
 def _note_skipped(report, quiet: bool) -> None:
     if quiet:
         return
     for s in report.skipped:
-        sys.stderr.write(f"jsearch: skipped {s.id}: {s.reason}\n")
+        say(f"skipped {s.id}: {s.reason}")
 
 
 @app.command("index")
@@ -259,7 +290,7 @@ def index_cmd(
         _emit_json(report.to_json())
     elif not quiet:
         _note_skipped(report, False)
-        sys.stderr.write(_summary(report) + "\n")
+        sys.stderr.write(clean(_summary(report)) + "\n")
     if report.skipped:
         raise typer.Exit(1)
 
@@ -386,23 +417,23 @@ def watch(
     index: IndexOpt = Path("index"),
 ) -> None:
     """Keep the index current as posts change; one line per update. Ctrl-C stops."""
+    from .indexer import check_data_dir
     from .watch import Watcher
 
-    if not data.is_dir():
-        raise fail(f"data directory {data} does not exist", 2)
+    check_data_dir(data)
 
     def show(report) -> None:
         line = _summary(report)
         changed = [*report.added, *report.updated, *report.removed]
         if changed:
             line += ": " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
-        _emit(line + "\n")
+        _emit(clean(line) + "\n")
         _note_skipped(report, False)
 
     def warn(exc: JSearchError) -> None:
-        sys.stderr.write(f"jsearch: {exc}\n")
+        say(str(exc))
 
-    sys.stderr.write(f"jsearch: watching {data} (index {index}); Ctrl-C to stop\n")
+    say(f"watching {data} (index {index}); Ctrl-C to stop")
     with _engine(index, data) as engine:
         try:
             Watcher(engine, show, warn, debounce=debounce).run()
@@ -411,23 +442,33 @@ def watch(
 
 
 def main() -> None:
-    """Console-script entry point: maps library errors to exit codes."""
+    """Console-script entry point: maps library errors to exit codes, and
+    usage errors to one line (Click's own handling draws a box)."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except JSearchError as exc:
-        sys.stderr.write(f"jsearch: {exc}\n")
+        say(str(exc))
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except typer.TyperException as exc:  # Click's usage errors
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            _emit(ctx.get_help() + "\n")
+        else:
+            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            say(f"{exc.format_message()}{hint}")
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        code = 130
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:
         if os.environ.get("JSEARCH_DEBUG"):
             raise
-        sys.stderr.write(
-            f"jsearch: internal error: {exc.__class__.__name__}: {exc} (set JSEARCH_DEBUG=1 for details)\n"
-        )
+        say(f"internal error: {exc.__class__.__name__}: {exc} (set JSEARCH_DEBUG=1 for details)")
         sys.exit(INTERNAL_ERROR)
+    if code == 130:  # Ctrl-C (Typer turns it into exit code 130)
+        say("interrupted")
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,13 @@ section it belongs to.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from . import safeio
 from .errors import PostError
 from .markdown import Section, markdown_to_text, strip_inline
 
@@ -24,6 +26,14 @@ POST_SUFFIXES = (".md", ".markdown")
 
 #: Posts larger than this are skipped with a reason instead of indexed.
 MAX_POST_BYTES = 20 * 1024 * 1024
+
+#: Characters of a post's Markdown body that are read (converted, stored
+#: and shown); the rest is dropped, which bounds a post's memory.
+MAX_MARKDOWN_CHARS = 2_000_000
+
+#: Posts whose front matter is longer than this are skipped: YAML holds
+#: hundreds of bytes per value while it parses, and metadata is short.
+MAX_FRONT_MATTER_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -64,17 +74,27 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$\r?\n?", 
 def read_post(path: Path, root: Path) -> Post:
     """Read and parse the post at ``path``; its id is the path below ``root``."""
     post_id = path.relative_to(root).as_posix()
-    return parse_post(read_raw(path, post_id), post_id)
+    return parse_post(read_raw(root, post_id)[0], post_id)
 
 
-def read_raw(path: Path, post_id: str) -> bytes:
-    """The bytes of a post file, refusing files over :data:`MAX_POST_BYTES`."""
+def read_raw(root: Path, post_id: str) -> tuple[bytes, os.stat_result]:
+    """The bytes of the post file ``post_id`` below ``root`` and its stat,
+    refusing files over :data:`MAX_POST_BYTES`, links and anything that is
+    not a regular file (see :mod:`search.safeio`)."""
     try:
-        if path.stat().st_size > MAX_POST_BYTES:
-            raise PostError(f"{post_id}: larger than {MAX_POST_BYTES // 2**20} MiB")
-        return path.read_bytes()
+        fd = safeio.open_below(root, post_id)
+        try:
+            st = os.fstat(fd)
+            if st.st_size > MAX_POST_BYTES:
+                raise PostError(f"{post_id}: larger than {MAX_POST_BYTES // 2**20} MiB")
+            raw = safeio.read_fd(fd, MAX_POST_BYTES)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise PostError(f"{post_id}: cannot read ({exc.strerror or exc})") from exc
+    if len(raw) > MAX_POST_BYTES:
+        raise PostError(f"{post_id}: larger than {MAX_POST_BYTES // 2**20} MiB")
+    return raw, st
 
 
 def parse_post(raw: bytes | str, post_id: str) -> Post:
@@ -84,7 +104,7 @@ def parse_post(raw: bytes | str, post_id: str) -> Post:
         raise PostError(f"{post_id}: empty file")
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     meta, body_md = _split_front_matter(text, post_id)
-    body, sections = markdown_to_text(body_md)
+    body, sections = markdown_to_text(body_md[:MAX_MARKDOWN_CHARS])
     title = _as_text(meta.get("title")) or _first_heading(sections) or post_id
     return Post(
         id=post_id,
@@ -111,10 +131,14 @@ def _split_front_matter(text: str, post_id: str) -> tuple[dict, str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    if len(match.group(1)) > MAX_FRONT_MATTER_CHARS:
+        raise PostError(f"{post_id}: front matter longer than {MAX_FRONT_MATTER_CHARS:,} characters")
     import yaml
 
     try:
-        meta = yaml.load(match.group(1), Loader=_front_matter_loader())  # a SafeLoader subclass
+        meta = _load_yaml(match.group(1))
+    except AliasBombError as exc:
+        raise PostError(f"{post_id}: front matter {exc}") from exc
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark is not None else ""
@@ -126,17 +150,72 @@ def _split_front_matter(text: str, post_id: str) -> tuple[dict, str]:
     return meta, text[match.end() :]
 
 
+class AliasBombError(ValueError):
+    """Front matter whose aliases expand far beyond its own size."""
+
+
+def _load_yaml(text: str) -> object:
+    """Safe YAML, refusing documents whose aliases multiply: the node graph
+    is measured as it would be expanded before anything is built from it."""
+    loader = _front_matter_loader()(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, 2 * len(text) + 100_000)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root, limit: int) -> None:
+    """Raise :class:`AliasBombError` when the document under ``root``
+    would hold more than ``limit`` nodes and characters once its aliases
+    are expanded, or refers to itself.  Sizes are computed once per node
+    (without expanding anything), so this costs as much as the text."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if finished:
+            open_nodes.discard(key)
+            size = 1 + (len(node.value) if isinstance(node.value, str) else 0)
+            size += sum(sizes[id(c)] for c in children)
+            if size > limit:
+                raise AliasBombError("expands its aliases too far")
+            sizes[key] = size
+        elif key in open_nodes:
+            raise AliasBombError("refers to itself")
+        elif key not in sizes:
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def _children(node) -> list:
+    if isinstance(node.value, str):
+        return []
+    return [c for item in node.value for c in (item if isinstance(item, tuple) else (item,))]
+
+
 def _as_text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, dict):
+        value = list(value.values())
     if isinstance(value, list | tuple):
-        return " ".join(_as_text(v) for v in value)
+        return " ".join(t for t in (_as_text(v) for v in value) if t)
     return str(value).strip()
 
 
 def _as_list(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
+    if isinstance(value, dict):
+        value = list(value.values())
     if isinstance(value, str):
         items = value.split(",") if "," in value else value.split()
     elif isinstance(value, list | tuple | set):
@@ -162,6 +241,16 @@ def parse_date(value: object) -> datetime | None:
     """
     if value is None or value == "":
         return None
+    try:
+        parsed = _to_datetime(value)
+        if parsed is not None:
+            parsed.astimezone(UTC)  # a date at the calendar's edge may not exist in UTC
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return parsed
+
+
+def _to_datetime(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
@@ -169,10 +258,7 @@ def parse_date(value: object) -> datetime | None:
     text = str(value).strip().replace("/", "-")
     text = re.sub(r"\s*(?:UTC|GMT|Z)$", "+00:00", text)
     text = _ZONE.sub(r"\1:\2", text)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
+    parsed = datetime.fromisoformat(text)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -17,10 +17,10 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import highlight, ranking, records, store, syntax
+from . import contract, highlight, ranking, records, store, syntax
 from .analysis import Chains
 from .errors import QueryError, UnknownPostError
-from .models import MAX_LIMIT, Hit, SearchResult, Settings, TermInfo, UpdateReport
+from .models import Hit, SearchResult, Settings, TermInfo, UpdateReport
 from .query import Compiler, Plan
 from .searchers import Searchers
 from .synonyms import Synonyms
@@ -45,6 +45,13 @@ class Engine:
         stoptags: Iterable[str] | None = None,
         lock_timeout: float = store.LOCK_TIMEOUT,
     ) -> None:
+        contract.check(
+            index_dir=index_dir,
+            data_dir=data_dir,
+            settings=settings,
+            stoptags=stoptags,
+            lock_timeout=lock_timeout,
+        )
         self.index_dir = Path(index_dir)
         self.data_dir = Path(data_dir)
         self.settings = settings or Settings()
@@ -70,9 +77,13 @@ class Engine:
 
     # --- indexing ----------------------------------------------------------
 
-    def update(self, *, rebuild: bool = False, progress=None, procs: int = 0) -> UpdateReport:
+    def update(
+        self, *, rebuild: bool = False, progress=None, procs: int = 0, lock_timeout: float | None = None
+    ) -> UpdateReport:
         """Bring the index up to date with the data directory (incremental
-        unless the index is missing, outdated or ``rebuild`` is set)."""
+        unless the index is missing, outdated or ``rebuild`` is set).
+        ``lock_timeout`` overrides the engine's wait for the writer lock."""
+        contract.check(rebuild=rebuild, progress=progress, procs=procs, optional_lock_timeout=lock_timeout)
         from . import indexer
 
         return indexer.update(
@@ -80,7 +91,7 @@ class Engine:
             self.data_dir,
             rebuild=rebuild,
             progress=progress,
-            lock_timeout=self.lock_timeout,
+            lock_timeout=self.lock_timeout if lock_timeout is None else lock_timeout,
             procs=procs,
             stoptags=self.stoptags,
         )
@@ -112,6 +123,7 @@ class Engine:
     def _plan(self, query: str, *, synonyms: bool = True, require_all: bool = False) -> Plan:
         """Parse and compile ``query`` as :meth:`search` runs it, with the
         index's own chains (its stop tags)."""
+        contract.check(query=query, synonyms=synonyms, require_all=require_all)
         tree = syntax.parse(query)
         searcher = self._searcher()
         chains = self._chains()
@@ -143,12 +155,17 @@ class Engine:
         one that corrects a misspelling.
         """
         started = time.perf_counter()
-        if not 0 <= limit <= MAX_LIMIT:
-            raise QueryError(f"limit must be between 0 and {MAX_LIMIT}")
-        if offset < 0:
-            raise QueryError("offset must not be negative")
-        if sort not in ranking.SORTS:
-            raise QueryError(f"sort must be one of {', '.join(ranking.SORTS)}")
+        contract.check(
+            query=query,
+            limit=limit,
+            offset=offset,
+            require_all=require_all,
+            synonyms=synonyms,
+            sort=sort,
+            facets=facets,
+            suggest=suggest,
+            passages=passages,
+        )
         with self._reading():
             plan = self._plan(query, synonyms=synonyms, require_all=require_all)
             result = self._run(
@@ -221,6 +238,7 @@ class Engine:
         from . import navigation
 
         started = time.perf_counter()
+        contract.check(post_id=post_id, limit=limit, passages=passages)
         with self._reading():
             searcher = self._searcher()
             docnum = self._docnum(searcher, post_id)
@@ -262,6 +280,7 @@ class Engine:
 
     def get(self, post_id: str) -> Hit:
         """The indexed post with id ``post_id`` (no passages)."""
+        contract.check(post_id=post_id)
         with self._reading():
             searcher = self._searcher()
             record = records.decode(searcher.stored_fields(self._docnum(searcher, post_id)))
@@ -272,6 +291,7 @@ class Engine:
     def analyze(self, text: str, field: str | None = None) -> list[TermInfo]:
         """The terms each field's chain emits for ``text`` (``jsearch analyze``),
         with this engine's stop tags."""
+        contract.check(text=text, field=field)
         from . import introspect
 
         return introspect.analyze(text, field, Chains(self.stoptags))
@@ -279,6 +299,7 @@ class Engine:
     def explain(self, query: str, *, post_id: str | None = None, synonyms: bool = True) -> Explanation:
         """How ``query`` is parsed and expanded, and (with ``post_id``) what
         each unit contributes to that post's score."""
+        contract.check(query=query, optional_post_id=post_id, synonyms=synonyms)
         from . import introspect
 
         with self._reading():
@@ -289,6 +310,7 @@ class Engine:
 
     def evaluate(self, queries_path: str | os.PathLike, *, limit: int = 10) -> Report:
         """Relevance figures for a judged query set (``jsearch eval``)."""
+        contract.check(queries_path=queries_path, limit=limit)
         from . import evaluation
 
         queries = evaluation.load(queries_path)

@@ -20,6 +20,13 @@ class QueryError(JSearchError):
     exit_code = 2
 
 
+class ArgumentError(JSearchError):
+    """An argument of the right type with a value jsearch cannot use
+    (a wrong type raises ``TypeError``)."""
+
+    exit_code = 2
+
+
 class PostError(JSearchError):
     """A file could not be read or parsed as a post."""
 
@@ -50,6 +57,11 @@ class IndexLockedError(SearchIndexError):
     """Another writer holds the index lock and did not release it in time."""
 
 
+class IndexFolderError(SearchIndexError):
+    """The index folder holds files jsearch did not create, or lies in the
+    data folder: jsearch refuses to write (or delete) anything there."""
+
+
 class IndexWriteError(SearchIndexError):
     """The index could not be written (read-only directory, disk full)."""
 
@@ -63,12 +75,14 @@ class UnknownPostError(JSearchError):
 __all__ = [
     "JSearchError",
     "QueryError",
+    "ArgumentError",
     "PostError",
     "DataDirError",
     "SearchIndexError",
     "IndexMissingError",
     "IndexDamagedError",
     "IndexLockedError",
+    "IndexFolderError",
     "IndexWriteError",
     "UnknownPostError",
 ]

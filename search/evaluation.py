@@ -79,14 +79,24 @@ class Report:
 
 def load(path: str | Path) -> list[Judged]:
     """Read a JSON-lines query set; raises QueryError on a malformed line."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
+        raise QueryError(f"cannot read query set {path} ({why})") from exc
     out = []
-    for n, line in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            out.append(Judged(str(row["id"]), row["q"], dict(row.get("relevant") or {}), row.get("kind", "")))
-        except (ValueError, KeyError, TypeError) as exc:
+            relevant = dict(row.get("relevant") or {})
+            if not isinstance(row["q"], str) or not all(
+                isinstance(g, int) and not isinstance(g, bool) for g in relevant.values()
+            ):
+                raise TypeError("q must be text and grades whole numbers")
+            out.append(Judged(str(row["id"]), row["q"], relevant, str(row.get("kind", ""))))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise QueryError(f"{path}:{n}: not a judged query ({exc})") from exc
     return out
 

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from . import fields
+from . import contract, fields, records
 from .models import Settings
 from .query import Plan, unit_query
 from .scoring import BM25F, phrase_scores, scores
@@ -78,7 +78,7 @@ class UnitScores:
 
 
 #: Orders of hits: best first, oldest first, newest first.
-SORTS = ("relevance", "date", "-date")
+SORTS = contract.SORTS
 
 
 @dataclass(frozen=True)
@@ -121,10 +121,9 @@ def ranking(
         allowed = candidates(searcher, plan, settings)
         if allowed is not None and not allowed:
             return Ranking([])
-        results = searcher.search(
-            plan.query, limit=None, filter=allowed, mask=mask, sortedby="date", reverse=sort == "-date"
-        )
-        order = [(0.0, hit.docnum) for hit in results]
+        results = searcher.search(plan.query, limit=None, filter=allowed, mask=mask, sortedby="date")
+        dated = _by_date(searcher, [hit.docnum for hit in results], newest_first=sort == "-date")
+        order = [(0.0, docnum) for docnum in dated]
         return Ranking(order, docnums=frozenset(d for _, d in order))
     parts = unit_scores(searcher, plan, settings, mask)
     if parts is None:  # no free words to combine: the query's own scores
@@ -308,3 +307,14 @@ def _past_cut(searcher, units: Sequence[Unit], need: int, per_unit, settings: Se
         for docnum in docs:
             counts[docnum] = counts.get(docnum, 0.0) + weight
     return {d for d, c in counts.items() if c >= need}
+
+
+def _by_date(searcher, oldest_first: list[int], newest_first: bool) -> list[int]:
+    """Doc numbers by date; posts without a date come last either way
+    (Whoosh sorts them last in ascending order, so first when reversed)."""
+    if not newest_first:
+        return oldest_first
+    dated = len(oldest_first)
+    while dated and searcher.stored_fields(oldest_first[dated - 1])[records.RECORD_FIELD]["date"] is None:
+        dated -= 1
+    return oldest_first[:dated][::-1] + oldest_first[dated:]

@@ -17,6 +17,8 @@ import fcntl
 import json
 import os
 import pickle
+import re
+import stat
 import struct
 import time
 import zlib
@@ -24,22 +26,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import safeio
 from .errors import (
     IndexDamagedError,
+    IndexFolderError,
     IndexLockedError,
     IndexMissingError,
     IndexWriteError,
 )
 
+
+class BlockDamageError(ValueError):
+    """A posting block whose header is garbled (Whoosh raises a bare
+    ``Exception("Block tag error")``; see :func:`_patch_block_reader`)."""
+
+
 #: What reading the bytes of a damaged index raises (truncated or missing
-#: files, corrupt pickles or compressed records).  Only these become
-#: IndexDamagedError while a query runs: a KeyError there is a bug.
+#: files, corrupt pickles or compressed records, a garbled block).  Only
+#: these become IndexDamagedError while a query runs: a KeyError there is a bug.
 READ_ERRORS = (
     OSError,
     EOFError,
     struct.error,
     zlib.error,
     pickle.UnpicklingError,
+    BlockDamageError,
 )
 #: What opening a damaged Whoosh index raises: also the lookup errors of
 #: Whoosh decoding a garbled table of contents.  For calls that do nothing
@@ -65,14 +76,27 @@ def codec():
     return out
 
 
+#: The largest manifest jsearch writes is far below this.
+MAX_MANIFEST_BYTES = 64 * 2**20
+
+#: Names of the files jsearch and Whoosh create in an index folder:
+#: the manifest (and its temporary copy), the lock, and each generation's
+#: files (``posts-3_*``, ``_posts-3_*.toc``, Whoosh's ``posts-3.tmp``).
+#: ``.gitkeep`` marks an empty folder in a repository and is left alone.
+OWN_NAME = re.compile(
+    r"(?:jsearch\.json|jsearch\.lock|\.jsearch\.json\.tmp|\.gitkeep"
+    r"|_?(posts-\d+)_[A-Za-z0-9][A-Za-z0-9_.]*|(posts-\d+)\.tmp)\Z"
+)
+
+
 def read_manifest(index_dir: Path) -> dict | None:
     """The manifest, or ``None`` when there is no jsearch index here."""
     path = index_dir / MANIFEST
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(safeio.read_regular(path, MAX_MANIFEST_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise IndexDamagedError(f"index manifest {path} is unreadable; {REMEDY}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("active"), str):
         raise IndexDamagedError(f"index manifest {path} is not a jsearch manifest; {REMEDY}")
@@ -80,14 +104,18 @@ def read_manifest(index_dir: Path) -> dict | None:
 
 
 def write_manifest(index_dir: Path, data: dict) -> None:
-    """Replace the manifest atomically (write, fsync, rename)."""
+    """Replace the manifest atomically (write, fsync, rename).  An empty
+    folder in its place (nothing lost by removing it) is removed first."""
     tmp = index_dir / f".{MANIFEST}.tmp"
+    target = index_dir / MANIFEST
     try:
+        if target.is_dir() and not target.is_symlink():
+            target.rmdir()
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, indent=1)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, index_dir / MANIFEST)
+        os.replace(tmp, target)
     except OSError as exc:
         raise write_error(exc, index_dir) from exc
 
@@ -100,25 +128,154 @@ def write_error(exc: OSError, index_dir: Path) -> IndexWriteError:
     return IndexWriteError(f"cannot write index {index_dir}: {exc.strerror or exc}")
 
 
-def describe_missing(index_dir: Path) -> Exception:
-    """The error for a directory without a manifest: missing or foreign."""
-    if index_dir.is_dir() and any(
-        p.name not in (".gitkeep", LOCK) and not p.name.startswith(".") for p in index_dir.iterdir()
-    ):
-        return IndexDamagedError(f"{index_dir} does not hold a jsearch index; {REMEDY}")
+def check_index_folder(index_dir: Path, data_dir: Path | None = None) -> None:
+    """Refuse to write into ``index_dir`` when it is, or lies inside, the
+    data folder, or holds anything jsearch did not create.  Raises
+    :class:`IndexFolderError`; nothing is written before this passes."""
+    if data_dir is not None:
+        index_real, data_real = index_dir.resolve(), data_dir.resolve()
+        if index_real == data_real or index_real.is_relative_to(data_real):
+            raise IndexFolderError(
+                f"index folder {index_dir} is inside the data folder {data_dir}; "
+                "give --index a folder outside it"
+            )
+    foreign = foreign_entries(index_dir)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+        raise IndexFolderError(
+            f"{index_dir} holds files jsearch did not create ({shown}); give --index an empty or new folder"
+        )
+
+
+def foreign_entries(index_dir: Path) -> list[str]:
+    """Names in ``index_dir`` that are not jsearch's own (see :data:`OWN_NAME`),
+    escaped for display; a folder that is missing has none."""
+    try:
+        entries = sorted(os.scandir(index_dir), key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        return [index_dir.name]
+    except OSError as exc:
+        raise write_error(exc, index_dir) from exc
+    out = []
+    for entry in entries:
+        if not _is_own(entry):
+            out.append(entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+    return out
+
+
+def _is_own(entry: os.DirEntry) -> bool:
+    match = OWN_NAME.match(entry.name)
+    if match is None:
+        return False
+    is_dir = entry.is_dir(follow_symlinks=False)
+    if match.group(2):  # Whoosh's temporary folder
+        return is_dir
+    if is_dir:  # an empty folder in the manifest's place loses nothing
+        return entry.name == MANIFEST and not any(os.scandir(entry.path))
+    return True
+
+
+def describe_missing(index_dir: Path, data_dir: Path | None = None) -> Exception:
+    """The error for a folder without a manifest: a folder of someone
+    else's files (refused), or no index yet.  Files of a first build that
+    was interrupted are jsearch's own: the next build replaces them."""
+    try:
+        check_index_folder(index_dir, data_dir)
+    except IndexFolderError as exc:
+        return exc
     return IndexMissingError(f"no index in {index_dir}; run `jsearch index` to build it")
 
 
-def open_generation(index_dir: Path, name: str, readonly: bool = True):
-    """Open one Whoosh generation."""
-    from whoosh import index as windex
+def storage(index_dir: Path, readonly: bool = False):
+    """Whoosh's file storage for ``index_dir``, opening files as
+    :mod:`search.safeio` does: an index file replaced by a FIFO or a link
+    is damage, not a hang."""
     from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.structfile import StructFile
+
+    class SafeFileStorage(FileStorage):
+        def open_file(self, name, **kwargs):
+            fd = safeio.open_regular(self._fpath(name))
+            return StructFile(os.fdopen(fd, "rb"), name=name, **kwargs)
+
+    _patch_block_reader()
+    return SafeFileStorage(str(index_dir), readonly=readonly)
+
+
+def open_generation(index_dir: Path, name: str, readonly: bool = True):
+    """Open one Whoosh generation.  Anything that fails while its table
+    of contents and segment headers are read is damage: these are files
+    and pickles on disk, and garbage in them can raise almost anything."""
+    from whoosh import index as windex
 
     try:
-        return FileStorage(str(index_dir), readonly=readonly).open_index(indexname=name)
+        return storage(index_dir, readonly=readonly).open_index(indexname=name)
     except windex.EmptyIndexError as exc:
         raise IndexDamagedError(f"index generation {name} in {index_dir} is missing; {REMEDY}") from exc
-    except DAMAGE_ERRORS as exc:
+    except (*DAMAGE_ERRORS, windex.IndexError, AttributeError, TypeError, ImportError, MemoryError) as exc:
+        raise damaged(index_dir, exc) from exc
+
+
+def newest_generation(index_dir: Path) -> int:
+    """The highest generation number with files in ``index_dir`` (0: none)."""
+    numbers = [0]
+    for p in index_dir.iterdir():
+        match = OWN_NAME.match(p.name)
+        gen = match and (match.group(1) or match.group(2))
+        if gen:
+            numbers.append(int(gen.split("-")[1]))
+    return max(numbers)
+
+
+_patched = False
+
+
+def _patch_block_reader() -> None:
+    """Make Whoosh's garbled-block error a :class:`BlockDamageError` (a
+    ``ValueError``), so that it is reported as damage like the others."""
+    global _patched
+    if _patched:
+        return
+    from whoosh.codec import whoosh3
+
+    original = whoosh3.W3LeafMatcher._read_header
+
+    def _read_header(self, *args, **kwargs):
+        try:
+            return original(self, *args, **kwargs)
+        except Exception as exc:
+            if type(exc) is Exception and "Block tag error" in str(exc):
+                raise BlockDamageError(str(exc)) from exc
+            raise
+
+    whoosh3.W3LeafMatcher._read_header = _read_header
+    _patched = True
+
+
+def merge_policy(writer, segments):
+    """Whoosh's merge policy for incremental commits: small segments are
+    merged as Whoosh does, and everything is merged into one segment when
+    deleted (replaced) posts make up a fifth of the stored ones or the
+    segments pile up, so that the index stays near a fresh build's size."""
+    from whoosh.writing import MERGE_SMALL, OPTIMIZE
+
+    stored = sum(s.doc_count_all() for s in segments)
+    live = sum(s.doc_count() for s in segments)
+    if len(segments) > 6 or stored - live > stored / 5:
+        return OPTIMIZE(writer, segments)
+    return MERGE_SMALL(writer, segments)
+
+
+@contextmanager
+def reading(index_dir: Path) -> Iterator[None]:
+    """Report what reading stored records raises when they are damaged
+    (truncated, corrupt compressed data or pickles) as
+    :class:`IndexDamagedError`."""
+    try:
+        yield
+    except (*DAMAGE_ERRORS, UnicodeDecodeError) as exc:
         raise damaged(index_dir, exc) from exc
 
 
@@ -142,6 +299,11 @@ def _after_fork_in_child() -> None:
             pass
     if _held_locks:
         _die_with_parent()
+        # Ctrl-C reaches the whole process group: the writer that holds the
+        # lock reports it once, its workers stay quiet and die with it
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     _held_locks.clear()
 
 
@@ -165,9 +327,15 @@ def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None
     """Hold the index's single-writer lock, waiting up to ``timeout`` s."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        fd = os.open(index_dir / LOCK, flags, 0o644)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise damaged(index_dir, exc) from exc
         raise write_error(exc, index_dir) from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise IndexDamagedError(f"{index_dir / LOCK} is not a regular file; remove it")
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -192,19 +360,14 @@ def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None
         os.close(fd)  # closing releases the lock
 
 
-def generation_files(index_dir: Path, name: str) -> list[Path]:
-    """Files that belong to Whoosh generation ``name``."""
-    prefix = f"_{name}_"
-    return [p for p in index_dir.iterdir() if p.name.startswith(prefix) or p.name.startswith(f"{name}_")]
-
-
 def remove_other_generations(index_dir: Path, keep: str) -> None:
-    """Delete files of generations other than ``keep`` (under the lock).
+    """Delete the files of generations other than ``keep`` (under the
+    lock): only names jsearch's own pattern matches (:data:`OWN_NAME`).
     Readers that still have them open keep reading on POSIX systems."""
     for p in index_dir.iterdir():
-        if p.name.startswith(("_posts-", "posts-")) and not (
-            p.name.startswith(f"_{keep}_") or p.name.startswith(f"{keep}_")
-        ):
+        match = OWN_NAME.match(p.name)
+        gen = match and match.group(1)
+        if gen and gen != keep and not p.is_dir():
             try:
                 p.unlink()
             except OSError:

@@ -169,6 +169,8 @@ def _lex(text: str) -> list[tuple[str, object]]:
             op = unicodedata.normalize("NFKC", word)
             if op in ("OR", "AND", "NOT", "||", "&&"):
                 tokens.append(({"||": "OR", "&&": "AND"}.get(op, op), None))
+            elif not op.strip("+-"):
+                continue  # a lone operator (+, -, +++) is not a word
             else:
                 tokens.append(("word", word))
     return tokens
@@ -256,16 +258,17 @@ def _period(text: str) -> tuple[datetime, datetime]:
         raise QueryError(f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = int(m.group(1)), m.group(2), m.group(3)
     try:
-        if day:
-            start = datetime(year, int(month), int(day), tzinfo=UTC)
-            return start, start + timedelta(days=1)
-        if month:
-            start = datetime(year, int(month), 1, tzinfo=UTC)
-            end = datetime(year + (int(month) == 12), int(month) % 12 + 1, 1, tzinfo=UTC)
-            return start, end
-        return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+        start = datetime(year, int(month or 1), int(day or 1), tzinfo=UTC)
     except ValueError:
         raise QueryError(f"date {text!r} does not exist") from None
+    try:
+        if day:
+            return start, start + timedelta(days=1)
+        if month:
+            return start, datetime(year + (int(month) == 12), int(month) % 12 + 1, 1, tzinfo=UTC)
+        return start, datetime(year + 1, 1, 1, tzinfo=UTC)
+    except (ValueError, OverflowError):  # the period ends with the calendar
+        return start, datetime.max.replace(tzinfo=UTC)
 
 
 def parse_date_range(value: str) -> DateRange:

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from .errors import JSearchError
 from .models import UpdateReport
 
+#: Events that only say a file was read.
+_READS = frozenset({"opened", "closed_no_write"})
+
 
 class Watcher:
     """Watch ``engine.data_dir`` and update ``engine``'s index on change."""
@@ -36,6 +39,8 @@ class Watcher:
     def _notify(self, event) -> None:
         if getattr(event, "is_directory", False) and event.event_type == "modified":
             return
+        if event.event_type in _READS:
+            return  # reading a file (updates do) changes nothing
         self._last_event = time.monotonic()
         self._changed.set()
 

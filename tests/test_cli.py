@@ -53,7 +53,8 @@ def test_exit_codes(built_index, tmp_path, jsearch):
     (foreign / "something.db").write_text("x")
     damaged = jsearch("query", "NVIDIA", "--index", str(foreign), "--data", str(DATA))
     assert damaged.returncode == 3
-    assert "--rebuild" in damaged.stderr
+    assert "did not create" in damaged.stderr  # --rebuild would refuse it too
+    assert sorted(p.name for p in foreign.iterdir()) == ["something.db"]
     assert "Traceback" not in damaged.stderr + empty.stderr + usage.stderr
 
 
