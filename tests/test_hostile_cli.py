@@ -210,7 +210,6 @@ def test_wrong_types_raise_type_error_and_wrong_values_jsearch_errors(small, tmp
             lambda: e.explain("x", post_id=3),
             lambda: e.evaluate(None),
             lambda: e.update(procs="2"),
-            lambda: e.plan(b"x"),
             lambda: Engine(index_dir=None),
             lambda: Engine(index_dir=index, stoptags="名詞"),
         ]

@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from search import Engine, store
-from search.errors import IndexDamagedError, IndexLockedError, IndexMissingError, IndexWriteError
+from search.errors import (
+    IndexDamagedError,
+    IndexFolderError,
+    IndexLockedError,
+    IndexMissingError,
+    IndexWriteError,
+)
 
 from .conftest import DATA
 
@@ -64,7 +70,7 @@ def test_missing_or_foreign_folder(tmp_path):
     assert isinstance(store.describe_missing(tmp_path), IndexMissingError)
     (tmp_path / "photos.db").touch()
     foreign = store.describe_missing(tmp_path)
-    assert isinstance(foreign, IndexDamagedError) and "does not hold a jsearch index" in str(foreign)
+    assert isinstance(foreign, IndexFolderError) and "did not create (photos.db)" in str(foreign)
 
 
 def test_missing_generation_is_damage(tmp_path):
@@ -118,12 +124,17 @@ def test_unwritable_lock_place_is_a_write_error(tmp_path):
             pass
 
 
+def generation_files(folder: Path, name: str) -> list[Path]:
+    """The files of generation ``name`` in ``folder``."""
+    return [p for p in folder.iterdir() if (m := store.OWN_NAME.match(p.name)) and m.group(1) == name]
+
+
 def test_other_generations_are_removed_and_nothing_else(tmp_path):
     names = ["_posts-1_1.toc", "posts-1_abc.seg", "_posts-2_3.toc", "posts-2_def.seg", "notes.txt"]
     for name in names:
         (tmp_path / name).touch()
     store.write_manifest(tmp_path, {"active": "posts-2"})
-    assert {p.name for p in store.generation_files(tmp_path, "posts-1")} == set(names[:2])
+    assert {p.name for p in generation_files(tmp_path, "posts-1")} == set(names[:2])
     store.remove_other_generations(tmp_path, keep="posts-2")
     assert {p.name for p in tmp_path.iterdir()} == {*names[2:], store.MANIFEST}
 
@@ -136,5 +147,5 @@ def test_built_index_names_its_generation_and_fingerprint(tmp_path: Path):
         second = store.read_manifest(tmp_path)
     assert first["active"] != second["active"]
     assert first["fingerprint"] == second["fingerprint"]
-    assert store.generation_files(tmp_path, second["active"])
-    assert not store.generation_files(tmp_path, first["active"])
+    assert generation_files(tmp_path, second["active"])
+    assert not generation_files(tmp_path, first["active"])
