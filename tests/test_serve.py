@@ -3,9 +3,11 @@ path safety, driven in-process with the framework's test client."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from search.models import Hit, Passage, SearchResult
 from search.web.app import _environment, create_app
 
 from .conftest import DATA
+from .server_process import running_server
 
 SCRIPT = Path(sys.executable).with_name("jsearch")
 HOSTILE_QUERY = '"><img src=x onerror=alert(1)>'
@@ -214,24 +217,34 @@ def test_post_view_renders_markdown_with_marks_and_an_anchor(client):
 # --- escaping and paths --------------------------------------------------------
 
 
-@pytest.fixture()
-def hostile(tmp_path, data_copy):
-    """An engine over the posts plus one full of markup, and a secret file
-    outside the data folder."""
-    (data_copy / "evil.md").write_text(
-        "---\ntitle: '<b>太字</b>のタイトル'\ntags: ['<i>タグ</i>']\n---\n"
-        "液浸冷却の本文 <script>alert(1)</script> です。\n\n"
-        "<img src=x onerror=alert(2)> と [リンク](javascript:alert(3)) もあります。\n",
-        "utf-8",
-    )
-    secret = tmp_path / "secret.md"
+EVIL_POST = (
+    "---\ntitle: '<b>太字</b>のタイトル'\ntags: ['<i>タグ</i>']\n---\n"
+    "液浸冷却の本文 <script>alert(1)</script> です。\n\n"
+    "<img src=x onerror=alert(2)> と [リンク](javascript:alert(3)) もあります。\n"
+)
+
+
+def _hostile_site(root: Path) -> tuple[Path, Path, Path]:
+    """The posts plus one full of markup, a secret file outside the data
+    folder and symlinks to it, and an index of them: (data, index, secret)."""
+    data = root / "data"
+    shutil.copytree(DATA, data)
+    (data / "evil.md").write_text(EVIL_POST, "utf-8")
+    secret = root / "secret.md"
     secret.write_text("---\ntitle: 秘密\n---\nSECRET-CONTENT 液浸冷却\n", "utf-8")
-    os.symlink(secret, data_copy / "link.md")
-    os.symlink(tmp_path, data_copy / "linkdir")
-    with Engine(index_dir=tmp_path / "index", data_dir=data_copy) as engine:
+    os.symlink(secret, data / "link.md")
+    os.symlink(root, data / "linkdir")
+    with Engine(index_dir=root / "index", data_dir=data) as engine:
         engine.update()
-        with TestClient(create_app(engine)) as c:
-            yield c, data_copy, secret
+    return data, root / "index", secret
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A test client over :func:`_hostile_site` (read-only use)."""
+    data, index, secret = _hostile_site(tmp_path_factory.mktemp("hostile"))
+    with Engine(index_dir=index, data_dir=data) as engine, TestClient(create_app(engine)) as c:
+        yield c, data, secret
 
 
 def test_markup_in_posts_and_queries_is_shown_as_text(hostile):
@@ -272,15 +285,16 @@ def test_paths_outside_the_index_are_404(hostile, path):
     assert "SECRET" not in response.text and "root:" not in response.text
 
 
-def test_an_indexed_post_swapped_for_a_symlink_is_404(hostile):
-    client, data, secret = hostile
-    assert client.get("/posts/002_c2e20e116892d749.md").status_code == 200
-    target = data / "002_c2e20e116892d749.md"
-    target.unlink()
-    os.symlink(secret, target)  # the index still holds the id
-    for path in ("/posts/002_c2e20e116892d749.md", "/api/posts/002_c2e20e116892d749.md"):
-        response = client.get(path)
-        assert response.status_code == 404 and "SECRET" not in response.text
+def test_an_indexed_post_swapped_for_a_symlink_is_404(tmp_path):
+    data, index, secret = _hostile_site(tmp_path)
+    with Engine(index_dir=index, data_dir=data) as engine, TestClient(create_app(engine)) as client:
+        assert client.get("/posts/002_c2e20e116892d749.md").status_code == 200
+        target = data / "002_c2e20e116892d749.md"
+        target.unlink()
+        os.symlink(secret, target)  # the index still holds the id
+        for path in ("/posts/002_c2e20e116892d749.md", "/api/posts/002_c2e20e116892d749.md"):
+            response = client.get(path)
+            assert response.status_code == 404 and "SECRET" not in response.text
 
 
 # --- the command ---------------------------------------------------------------
@@ -302,3 +316,46 @@ def test_plain_query_does_not_import_the_server_stack(built_index):
     *document, loaded = out.stdout.strip().splitlines()
     assert json.loads(document[0])["total"] == 3
     assert loaded == "[]"
+
+
+def _get(url: str, raw_path: str) -> tuple[int, str]:
+    """GET a path exactly as written (no client-side normalisation)."""
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    try:
+        conn.request("GET", raw_path)
+        response = conn.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def test_serve_command_serves_watches_refuses_paths_and_stops_on_ctrl_c(tmp_path):
+    data, index, _ = _hostile_site(tmp_path)
+    with running_server(data, index) as server:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", server.url)
+        status, body = _get(server.url, "/api/search?q=%E6%B6%B2%E6%B5%B8%E5%86%B7%E5%8D%B4")
+        ids = [h["id"] for h in json.loads(body)["hits"]]
+        assert status == 200 and len(ids) == 4 and "evil.md" in ids  # never the linked secret
+        for raw in (
+            "/posts/../../../../etc/passwd",
+            "/posts/%2e%2e/secret.md",
+            "/posts/..%2fsecret.md",
+            "/posts/%2Fetc%2Fpasswd",
+            "/posts/link.md",
+            "/posts/linkdir/secret.md",
+            "/api/posts/..%2F..%2Fsecret.md",
+        ):
+            status, body = _get(server.url, raw)
+            assert status == 404, raw
+            assert "SECRET" not in body and "root:" not in body
+
+        post = data / "001_bbe059e7aa7c923b.md"
+        post.write_text(post.read_text("utf-8") + "\n新しい段落 zqxwvfresh です。\n", "utf-8")
+        server.wait_for_line(r"updated index: .*001_bbe059e7aa7c923b\.md")
+        status, body = _get(server.url, "/api/search?q=zqxwvfresh")
+        assert status == 200 and [h["id"] for h in json.loads(body)["hits"]] == ["001_bbe059e7aa7c923b.md"]
+        assert server.stop() == 0
+        server.wait_for_line(r"jsearch: stopped", timeout=10)
