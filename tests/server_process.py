@@ -42,6 +42,12 @@ class ServerProcess:
                 found = line
         return found
 
+    def drain(self) -> list[str]:
+        """Every line written so far."""
+        while not self._queue.empty():
+            self.lines.append(self._queue.get())
+        return self.lines
+
     def _wait_for_url(self) -> str:
         try:
             line = self.wait_for_line(r"serving .* at http")
