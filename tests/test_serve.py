@@ -87,6 +87,8 @@ def test_index_problem_is_503_and_a_bug_is_a_500_that_says_so(tmp_path, engine):
                 response = c.get(path)
                 assert response.status_code == 503
                 assert response.json()["code"] == "index_missing"
+            page = c.get("/", params={"q": "液浸"})
+            assert page.status_code == 503 and 'role="alert"' in page.text
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -73,7 +73,7 @@ def create_app(engine: Engine, *, watching: bool = False) -> FastAPI:
         title="jsearch",
         version=__version__,
         description="Full-text search for Japanese posts: the JSON API behind `jsearch serve`.",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI would load its scripts from a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
