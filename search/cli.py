@@ -8,7 +8,6 @@ Rich is imported only when output is rendered for people.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -67,7 +66,9 @@ def _emit(text: str) -> None:
 
 
 def _emit_json(value) -> None:
-    _emit(json.dumps(value, ensure_ascii=False) + "\n")
+    from .jsonout import dumps
+
+    _emit(dumps(value) + "\n")
 
 
 DataOpt = Annotated[
@@ -199,7 +200,9 @@ def query(
 
 def _show(result, as_json: bool) -> None:
     if as_json:
-        _emit_json(result.to_json())
+        from .jsonout import result_json
+
+        _emit(result_json(result) + "\n")
     else:
         from .render import render_result
 
@@ -422,23 +425,60 @@ def watch(
 
     check_data_dir(data)
 
-    def show(report) -> None:
-        line = _summary(report)
-        changed = [*report.added, *report.updated, *report.removed]
-        if changed:
-            line += ": " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
-        _emit(clean(line) + "\n")
-        _note_skipped(report, False)
-
-    def warn(exc: JSearchError) -> None:
-        say(str(exc))
-
     say(f"watching {data} (index {index}); Ctrl-C to stop")
     with _engine(index, data) as engine:
         try:
-            Watcher(engine, show, warn, debounce=debounce).run()
+            Watcher(engine, _show_update, _warn, debounce=debounce).run()
         except KeyboardInterrupt:
             sys.stderr.write("jsearch: stopped\n")
+
+
+def _show_update(report) -> None:
+    """One line for an index update made while watching."""
+    line = _summary(report)
+    changed = [*report.added, *report.updated, *report.removed]
+    if changed:
+        line += ": " + ", ".join(changed[:5]) + (" …" if len(changed) > 5 else "")
+    _emit(clean(line) + "\n")
+    _note_skipped(report, False)
+
+
+def _warn(exc: JSearchError) -> None:
+    say(str(exc))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any free one).")] = 8000,
+    no_watch: Annotated[
+        bool, typer.Option("--no-watch", help="Do not update the index while serving.")
+    ] = False,
+    data: DataOpt = Path("data"),
+    index: IndexOpt = Path("index"),
+) -> None:
+    """Serve a search page and a JSON API over HTTP (needs jsearch[serve]). Ctrl-C stops."""
+    try:
+        from .web import server
+    except ImportError as exc:
+        hint = f"serving needs the serve extra ({exc.name} is missing): pip install 'jsearch[serve]'"
+        raise fail(hint, 2) from None
+    if not no_watch:
+        from .indexer import check_data_dir
+
+        check_data_dir(data)
+    with _ready_engine(index, data, quiet=False) as engine:
+        try:
+            sock = server.bind(host, port)
+        except OSError as exc:
+            raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2) from None
+        watching = "" if no_watch else ", watching for changes"
+        sys.stderr.write(
+            f"jsearch: serving {data} at {server.url_of(sock)} (index {index}{watching}); Ctrl-C to stop\n"
+        )
+        sys.stderr.flush()
+        server.serve(engine, sock, watch=not no_watch, on_update=_show_update, on_error=_warn)
+    sys.stderr.write("jsearch: stopped\n")
 
 
 def main() -> None:

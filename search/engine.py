@@ -110,6 +110,17 @@ class Engine:
         """True when there is a jsearch index in ``index_dir``."""
         return store.read_manifest(self.index_dir) is not None
 
+    def post_count(self) -> int:
+        """How many posts the last committed state of the index holds."""
+        return self._searcher().doc_count()
+
+    def generation(self) -> str:
+        """The name of the active index generation (changes on rebuild)."""
+        manifest = store.read_manifest(self.index_dir)
+        if manifest is None:
+            raise store.describe_missing(self.index_dir)
+        return manifest["active"]
+
     # --- searching ---------------------------------------------------------
 
     def _searcher(self):
