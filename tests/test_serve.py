@@ -145,9 +145,11 @@ def test_page_shows_hits_with_marked_passages_facets_and_sorting(client):
     page = client.get("/", params={"q": "液浸冷却"})
     assert page.status_code == 200
     html = page.text
-    assert len(_hit_ids(html)) == 3
+    # the three posts that write it, then two that only say 冷却, marked
+    assert len(_hit_ids(html)) == 5
     assert html.count("<mark>液浸冷却</mark>") >= 3
-    assert "3</strong> 件中" in html and " ms）" in html
+    assert html.count('<p class="missing">含まれない語: <s>液浸</s></p>') == 2
+    assert "5</strong> 件中" in html and " ms）" in html
     assert 'value="液浸冷却"' in html  # the query stays in the box
     assert "/?q=%E6%B6%B2%E6%B5%B8%E5%86%B7%E5%8D%B4+tag%3A" in html  # facet links add tag:
     assert "category%3A" in html and "sort=-date" in html
@@ -316,7 +318,7 @@ def test_plain_query_does_not_import_the_server_stack(built_index):
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, check=True
     )
     *document, loaded = out.stdout.strip().splitlines()
-    assert json.loads(document[0])["total"] == 3
+    assert json.loads(document[0])["total"] == 5
     assert loaded == "[]"
 
 
@@ -340,7 +342,8 @@ def test_serve_command_serves_watches_refuses_paths_and_stops_on_ctrl_c(tmp_path
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", server.url)
         status, body = _get(server.url, "/api/search?q=%E6%B6%B2%E6%B5%B8%E5%86%B7%E5%8D%B4")
         ids = [h["id"] for h in json.loads(body)["hits"]]
-        assert status == 200 and len(ids) == 4 and "evil.md" in ids  # never the linked secret
+        # the five posts and evil.md, never the linked secret
+        assert status == 200 and len(ids) == 6 and "evil.md" in ids
         for raw in (
             "/posts/../../../../etc/passwd",
             "/posts/%2e%2e/secret.md",

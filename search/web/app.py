@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..documents import parse_post
-from ..engine import MAX_LIMIT, Engine
+from ..engine import Engine
 from ..errors import (
     IndexDamagedError,
     IndexLockedError,
@@ -34,6 +34,7 @@ from ..errors import (
     UnknownPostError,
 )
 from ..jsonout import result_json
+from ..models import MAX_LIMIT
 from . import postview, views
 
 HERE = Path(__file__).parent
