@@ -40,6 +40,14 @@ def blog(root: Path) -> Path:
 
 
 @pytest.mark.parametrize("where", ["same", "inside"])
+def _one_post(tmp_path: Path) -> tuple[Path, Path]:
+    """A data folder holding one good post, and where its index goes."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.md").write_text(GOOD, "utf-8")
+    return data, tmp_path / "ix"
+
+
 def test_index_folder_in_the_data_folder_is_refused_and_nothing_written(tmp_path, where):
     data = blog(tmp_path / "blog")
     index = data if where == "same" else data / "ix"
@@ -69,10 +77,7 @@ def test_index_folder_of_foreign_files_is_refused_and_kept(tmp_path):
 
 
 def test_a_foreign_file_dropped_into_an_index_is_never_deleted(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "a.md").write_text(GOOD, "utf-8")
-    index = tmp_path / "ix"
+    data, index = _one_post(tmp_path)
     with Engine(index_dir=index, data_dir=data) as e:
         e.update()
         (index / "posts-notes.txt").write_text("mine", "utf-8")
@@ -82,10 +87,7 @@ def test_a_foreign_file_dropped_into_an_index_is_never_deleted(tmp_path):
 
 
 def test_rebuild_deletes_only_its_own_generations(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "a.md").write_text(GOOD, "utf-8")
-    index = tmp_path / "ix"
+    data, index = _one_post(tmp_path)
     with Engine(index_dir=index, data_dir=data) as e:
         e.update()
         first = {p.name for p in index.iterdir() if p.name.startswith(("posts-", "_posts-"))}
@@ -281,10 +283,7 @@ def test_a_post_swapped_for_a_fifo_does_not_block_the_update(tmp_path, monkeypat
 
 @pytest.mark.parametrize("victim", ["toc", "seg", "manifest"])
 def test_an_index_file_replaced_by_a_fifo_is_damage_not_a_hang(tmp_path, victim):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "a.md").write_text(GOOD, "utf-8")
-    index = tmp_path / "ix"
+    data, index = _one_post(tmp_path)
     with Engine(index_dir=index, data_dir=data) as e:
         e.update()
     path = {"toc": lambda: next(index.glob("*.toc")), "seg": lambda: next(index.glob("*.seg"))}.get(
@@ -343,10 +342,7 @@ def test_watch_ignores_its_own_reads():
 
 
 def test_files_of_an_interrupted_first_build_are_replaced_by_the_next_run(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "a.md").write_text(GOOD, "utf-8")
-    index = tmp_path / "ix"
+    data, index = _one_post(tmp_path)
     index.mkdir()
     # what a first build killed before its manifest leaves behind
     (index / "jsearch.lock").write_text("123")
