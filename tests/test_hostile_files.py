@@ -39,7 +39,6 @@ def blog(root: Path) -> Path:
 # --- defect 1: the index folder ---------------------------------------------
 
 
-@pytest.mark.parametrize("where", ["same", "inside"])
 def _one_post(tmp_path: Path) -> tuple[Path, Path]:
     """A data folder holding one good post, and where its index goes."""
     data = tmp_path / "data"
@@ -48,6 +47,7 @@ def _one_post(tmp_path: Path) -> tuple[Path, Path]:
     return data, tmp_path / "ix"
 
 
+@pytest.mark.parametrize("where", ["same", "inside"])
 def test_index_folder_in_the_data_folder_is_refused_and_nothing_written(tmp_path, where):
     data = blog(tmp_path / "blog")
     index = data if where == "same" else data / "ix"
