@@ -268,17 +268,6 @@ def merge_policy(writer, segments):
     return MERGE_SMALL(writer, segments)
 
 
-@contextmanager
-def reading(index_dir: Path) -> Iterator[None]:
-    """Report what reading stored records raises when they are damaged
-    (truncated, corrupt compressed data or pickles) as
-    :class:`IndexDamagedError`."""
-    try:
-        yield
-    except (*DAMAGE_ERRORS, UnicodeDecodeError) as exc:
-        raise damaged(index_dir, exc) from exc
-
-
 def damaged(index_dir: Path, exc: BaseException) -> IndexDamagedError:
     """The error for an index whose files cannot be read."""
     return IndexDamagedError(f"index in {index_dir} is damaged ({exc.__class__.__name__}); {REMEDY}")
