@@ -226,10 +226,11 @@ def similar(
 
 
 @contextmanager
-def _ready_engine(index: Path, data: Path, *, quiet: bool) -> Iterator:
-    """An engine whose index exists and is up to date with ``data``."""
+def _ready_engine(index: Path, data: Path, *, quiet: bool, refresh: bool = True) -> Iterator:
+    """An engine whose index exists and, with ``refresh``, is up to date
+    with ``data``."""
     with _engine(index, data) as engine:
-        _ensure_index(engine, refresh=True, quiet=quiet)
+        _ensure_index(engine, refresh=refresh, quiet=quiet)
         yield engine
 
 
@@ -240,8 +241,6 @@ def _ensure_index(engine, *, refresh: bool, quiet: bool) -> None:
     (or the index cannot be written), the query is answered from the last
     committed index, with a note on stderr.
     """
-    from .indexer import check_data_dir
-
     index, data = engine.index_dir, engine.data_dir
     if not engine.exists():
         from .store import describe_missing
@@ -256,7 +255,6 @@ def _ensure_index(engine, *, refresh: bool, quiet: bool) -> None:
         return
     if not (refresh and data.is_dir() and engine.is_stale()):
         return
-    check_data_dir(data)
     try:
         report = _run_update(engine, rebuild=False, quiet=quiet, lock_timeout=0.0)
     except (IndexLockedError, IndexWriteError) as exc:
@@ -357,7 +355,7 @@ def explain(
     from .render import StdoutConsole
 
     console = StdoutConsole(highlight=False)
-    console.print(f"[bold]units[/bold] ({info.cut}):")
+    console.print("[bold]units[/bold] (a post that matches one is ranked by the share it covers):")
     for u in info.units:
         score = f"  [cyan]score {u.score:.3f}[/cyan]" if u.score is not None else ""
         console.print(f"  [bold]{u.text}[/bold]{score}")
@@ -467,16 +465,14 @@ def serve(
         from .indexer import check_data_dir
 
         check_data_dir(data)
-    with _ready_engine(index, data, quiet=False) as engine:
+    # the watcher brings a stale index up to date as soon as it starts
+    with _ready_engine(index, data, quiet=False, refresh=no_watch) as engine:
         try:
             sock = server.bind(host, port)
         except OSError as exc:
             raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2) from None
         watching = "" if no_watch else ", watching for changes"
-        sys.stderr.write(
-            f"jsearch: serving {data} at {server.url_of(sock)} (index {index}{watching}); Ctrl-C to stop\n"
-        )
-        sys.stderr.flush()
+        say(f"serving {data} at {server.url_of(sock)} (index {index}{watching}); Ctrl-C to stop")
         server.serve(engine, sock, watch=not no_watch, on_update=_show_update, on_error=_warn)
     sys.stderr.write("jsearch: stopped\n")
 

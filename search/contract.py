@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 
 from .errors import ArgumentError, QueryError
-from .models import MAX_LIMIT
+from .models import MAX_LIMIT, Settings
 
 #: Most passages one hit may carry.
 MAX_PASSAGES = 50
@@ -87,8 +87,6 @@ def _stoptags(name: str, value: object) -> None:
 
 
 def _settings(name: str, value: object) -> None:
-    from .models import Settings
-
     if value is not None:
         _type(name, value, (Settings,), "Settings")
 

@@ -102,8 +102,7 @@ def parse_post(raw: bytes | str, post_id: str) -> Post:
     text = _decode(raw, post_id) if isinstance(raw, bytes) else raw
     if not text.strip("\ufeff \t\r\n"):
         raise PostError(f"{post_id}: empty file")
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    meta, body_md = _split_front_matter(text, post_id)
+    meta, body_md = _split_front_matter(_normalised(text), post_id)
     body, sections = markdown_to_text(body_md[:MAX_MARKDOWN_CHARS])
     title = _as_text(meta.get("title")) or _first_heading(sections) or post_id
     return Post(
@@ -116,6 +115,19 @@ def parse_post(raw: bytes | str, post_id: str) -> Post:
         excerpt=strip_inline(_as_text(meta.get("excerpt"))),
         sections=tuple(sections),
     )
+
+
+def post_markdown(raw: bytes, post_id: str) -> str:
+    """The Markdown of a post file after its front matter, as written (to
+    show the post; :func:`parse_post` gives its text)."""
+    text = _normalised(_decode(raw, post_id))
+    match = _FRONT_MATTER.match(text)
+    return text[match.end() :] if match else text
+
+
+def _normalised(text: str) -> str:
+    """``text`` without a byte-order mark, with ``\\n`` line ends."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _decode(raw: bytes, post_id: str) -> str:
@@ -266,13 +278,12 @@ def _first_heading(sections: list[Section]) -> str:
     return sections[0].heading if sections else ""
 
 
-def iter_post_files(root: Path, follow_symlinks: bool = False):
+def iter_post_files(root: Path):
     """Yield ``(path, stat)`` for every post file below ``root``, sorted.
 
-    Symlinks are not followed unless asked, and never outside ``root``;
-    hidden files and folders are skipped.
+    Symlinks are never followed (posts are opened without following them
+    either, see :func:`read_raw`); hidden files and folders are skipped.
     """
-    root_real = root.resolve()
     stack = [root]
     seen_dirs: set[tuple[int, int]] = set()
     found = []
@@ -292,11 +303,7 @@ def iter_post_files(root: Path, follow_symlinks: bool = False):
                 continue
             try:
                 if entry.is_symlink():
-                    if not follow_symlinks:
-                        continue
-                    target = entry.resolve()
-                    if not target.is_relative_to(root_real):
-                        continue
+                    continue
                 if entry.is_dir():
                     stack.append(entry)
                 elif entry.suffix.lower() in POST_SUFFIXES and entry.is_file():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -60,8 +61,9 @@ class Engine:
         self.lock_timeout = lock_timeout
         self._synonyms = Synonyms()
         self._searchers = Searchers(self.index_dir, partial(ranking.weighting, self.settings))
-        self._facet_cache: dict = {}
-        self._slip_cache: dict = {}
+        # per index reader, shared by the threads' searchers
+        self._facet_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._slip_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -131,12 +133,12 @@ class Engine:
         """The chains of the index this thread's searcher reads."""
         return self._searchers.chains()
 
-    def _plan(self, query: str, *, synonyms: bool = True, require_all: bool = False) -> Plan:
-        """Parse and compile ``query`` as :meth:`search` runs it, with the
-        index's own chains (its stop tags)."""
-        contract.check(query=query, synonyms=synonyms, require_all=require_all)
+    def _plan(self, query: str, *, synonyms: bool = True, require_all: bool = False, searcher=None) -> Plan:
+        """Parse and compile ``query`` as :meth:`search` runs it, on
+        ``searcher`` (default: this thread's), with the index's own chains
+        (its stop tags)."""
         tree = syntax.parse(query)
-        searcher = self._searcher()
+        searcher = searcher or self._searcher()
         chains = self._chains()
         spell = partial(highlight.spellings, chains=chains)
         synonyms_used = self._synonyms if synonyms else None
@@ -178,11 +180,12 @@ class Engine:
             passages=passages,
         )
         with self._reading():
-            plan = self._plan(query, synonyms=synonyms, require_all=require_all)
-            result = self._run(
-                self._searcher(), plan, query, started, limit, offset, sort, facets, suggest, passages
-            )
-            return self._with_slips(self._searcher(), plan, result) if suggest else result
+            # one searcher for the whole request: the plan, the ranking and
+            # the suggestion all see the same committed state
+            searcher = self._searcher()
+            plan = self._plan(query, synonyms=synonyms, require_all=require_all, searcher=searcher)
+            result = self._run(searcher, plan, query, started, limit, offset, sort, facets, suggest, passages)
+            return self._with_slips(searcher, plan, result) if suggest else result
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -201,22 +204,7 @@ class Engine:
         total = found.total
         matched = set(found.docnums) if facets else set()
         page = found.order[offset : offset + limit]
-        per_unit = found.per_unit
-        if per_unit is None and plan.ranked and page:  # sorted by date: which units the page's posts match
-            per_unit = ranking.page_units(searcher, plan, self.settings, {d for _, d in page})
-        docs = [
-            (score, searcher.stored_fields(docnum), ranking.missing(plan, docnum, per_unit))
-            for score, docnum in page
-        ]
-        # what the compiler learnt of kana spellings, shared by the hits
-        spellings = {text: set(forms) for text, forms in plan.spellings.items()}
-        # a compound's words alone are shown only in posts that lack the
-        # compound (a post that has it shows it whole)
-        whole = tuple(u for u in plan.units if not u.part)
-        hits = tuple(
-            self._hit(records.decode(f), score, plan.units if lacks else whole, passages, spellings, lacks)
-            for score, f, lacks in docs
-        )
+        hits = self._hits(searcher, plan, page, found.per_unit, passages)
         suggestion = None
         if not total and suggest and plan.units:
             suggestion = navigation.suggest(
@@ -243,6 +231,34 @@ class Engine:
         fixes = Slips(searcher, chains, self._slip_cache).corrections(words, found)
         suggestion = corrected(result.query, fixes) if fixes else None
         return replace(result, suggestion=suggestion) if suggestion else result
+
+    def _hits(self, searcher, plan: Plan, page, per_unit, passages: int) -> tuple[Hit, ...]:
+        """The hits of ``page`` (``(score, docnum)`` pairs), each with its
+        passages and the query words it lacks."""
+        if per_unit is None and plan.ranked and page:  # not ranked by units: find which each post has
+            per_unit = ranking.page_units(searcher, plan, self.settings, {d for _, d in page})
+        # what the compiler learnt of kana spellings, shared by the hits
+        spellings = {text: set(forms) for text, forms in plan.spellings.items()}
+        # a compound's words alone are shown only in posts that lack the
+        # compound (a post that has it shows it whole)
+        whole = tuple(u for u in plan.units if not u.part)
+        hits = []
+        for score, docnum in page:
+            lacks = ranking.missing(plan, docnum, per_unit)
+            record = records.decode(searcher.stored_fields(docnum))
+            hits.append(self._hit(record, score, plan.units if lacks else whole, passages, spellings, lacks))
+        return tuple(hits)
+
+    def hit(self, query: str, post_id: str, *, passages: int = 3, synonyms: bool = True) -> Hit:
+        """Post ``post_id`` as a hit of ``query``: the passages and missing
+        words :meth:`search` gives it, found without ranking the other posts
+        (a post view highlights what the results page showed).  Its score
+        is 0."""
+        contract.check(query=query, post_id=post_id, passages=passages, synonyms=synonyms)
+        with self._reading():
+            searcher = self._searcher()
+            plan = self._plan(query, synonyms=synonyms, searcher=searcher)
+            return self._hits(searcher, plan, [(0.0, self._docnum(searcher, post_id))], None, passages)[0]
 
     def similar(self, post_id: str, *, limit: int = 10, passages: int = 1) -> SearchResult:
         """Posts most like ``post_id``, by its most distinctive terms."""
@@ -314,8 +330,8 @@ class Engine:
         from . import introspect
 
         with self._reading():
-            plan = self._plan(query, synonyms=synonyms)
             searcher = self._searcher()
+            plan = self._plan(query, synonyms=synonyms, searcher=searcher)
             docnum = None if post_id is None else self._docnum(searcher, post_id)
             return introspect.explain(searcher, plan, self.settings, post_id, docnum)
 

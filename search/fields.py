@@ -48,6 +48,12 @@ class Field:
     #: (ユーザーID as ユーザ ID) in this field.
     apart: bool = False
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"field {self.name!r}: kind {self.kind!r} is not one of {KINDS}")
+        if (self.kind == "text") != (self.chain in CHAINS):
+            raise ValueError(f"field {self.name!r}: a text field names one of the chains {CHAINS}")
+
 
 def _all_text(post: Post) -> str:
     return f"{post.title}\n\n{post.body}"

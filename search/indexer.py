@@ -149,8 +149,6 @@ def _is_write_error(exc: OSError) -> bool:
 
 
 def _finish(report: UpdateReport, started: float, **changes) -> UpdateReport:
-    from dataclasses import replace
-
     return replace(report, seconds=time.perf_counter() - started, **changes)
 
 
@@ -163,10 +161,7 @@ def _rebuild_reason(index_dir: Path, rebuild: bool, stoptags: frozenset[str] | N
     if rebuild:
         return "rebuild requested"
     manifest = store.read_manifest(index_dir)
-    if manifest is None:
-        problem = store.describe_missing(index_dir)
-        if isinstance(problem, IndexDamagedError):
-            raise problem
+    if manifest is None:  # update() has checked the folder is jsearch's own
         return "no index yet"
     if manifest.get("fingerprint") != fingerprint(stoptags):
         return "the index was built with a different analysis, schema or dictionary"

@@ -77,8 +77,6 @@ class Explanation:
     query: str  # the compiled query, as text
     units: tuple[UnitExplanation, ...]
     excluded: tuple[str, ...]
-    min_match: int
-    cut: str
     post_id: str | None = None
     total_score: float | None = None
     matched: bool | None = None
@@ -113,8 +111,6 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None, docnu
         query=str(plan.query),
         units=tuple(units),
         excluded=tuple(u.text for u in plan.excluded),
-        min_match=plan.min_match or (1 if plan.units else 0),
-        cut=ranking.describe_cut(plan, settings),
         post_id=post_id,
     )
     if docnum is None:

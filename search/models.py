@@ -167,15 +167,6 @@ class Settings:
     #: the longest piece tried: a longer one is searched by bigrams only.
     reading_max_chars: int = 40
     reading_max_piece: int = 12
-    #: Queries of at least this many units have a cut: only when ``cut``
-    #: is set (see search.ranking; off by default, as it removed answers).
-    cut_min_units: int = 3
-    #: Fraction of a long query's units (or of their rarity weight) a post
-    #: must match, where the cut is on.
-    min_match_ratio: float = 0.5
-    #: Whether posts that match too few of a long query's units are left
-    #: out; by default every post that matches one unit is ranked.
-    cut: bool = False
     #: A free-word query's score is scaled by its coverage (the rarity-
     #: weighted share of its units a post matches) to this power, so a
     #: post with all the words outranks one that repeats a single word

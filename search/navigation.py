@@ -4,6 +4,7 @@ suggestions and "more like this"."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import MutableMapping
 
 from whoosh import query as wq
 
@@ -12,7 +13,7 @@ from .query import Plan
 from .units import Unit
 
 
-def facet_counts(searcher, docnums, cache: dict) -> dict[str, dict[str, int]]:
+def facet_counts(searcher, docnums, cache: MutableMapping) -> dict[str, dict[str, int]]:
     """Counts of each facet field's values over ``docnums`` (all hits of a
     query, not just one page), most frequent first."""
     out = {}
@@ -25,19 +26,23 @@ def facet_counts(searcher, docnums, cache: dict) -> dict[str, dict[str, int]]:
     return out
 
 
-def _values_by_doc(searcher, fieldname: str, cache: dict) -> dict[int, list[str]]:
-    """docnum → values of a keyword field, built once per searcher."""
-    key = (id(searcher.reader()), fieldname)
-    if key not in cache:
-        cache.clear() if len(cache) > 8 else None
-        reader = searcher.reader()
-        by_doc: dict[int, list[str]] = {}
+def _values_by_doc(searcher, fieldname: str, cache) -> dict[int, list[str]]:
+    """docnum → values of a keyword field, built once per index reader
+    (``cache`` is a WeakKeyDictionary keyed by the reader, which threads
+    share without evicting each other's entries)."""
+    reader = searcher.reader()
+    per_field = cache.get(reader)
+    if per_field is None:
+        per_field = cache[reader] = {}
+    by_doc = per_field.get(fieldname)
+    if by_doc is None:
+        by_doc = {}
         for raw in reader.lexicon(fieldname):
             value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             for d in reader.postings(fieldname, value).all_ids():
                 by_doc.setdefault(d, []).append(value)
-        cache[key] = by_doc
-    return cache[key]
+        per_field[fieldname] = by_doc
+    return by_doc
 
 
 def suggest(searcher, plan: Plan, original: str, has_hits) -> str | None:

@@ -10,7 +10,6 @@ units' scores combine into a ranking is :mod:`search.ranking`'s job.
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -48,7 +47,6 @@ class Plan:
     #: (empty otherwise): these are ranked by :mod:`search.ranking`.
     ranked: tuple[Unit, ...] = ()
     #: Units of ``ranked`` a post must match, before rarity (see ranking).
-    min_match: int = 0
     exclude: wq.Query | None = None  # top-level exclusions of a ranked query
     memo: dict = field(default_factory=dict)  # substring verdicts (see Substring)
     spellings: dict[str, set[str]] = field(default_factory=dict)  # kana unit → its text forms
@@ -312,7 +310,7 @@ class Compiler:
         self._has_reading = lambda t: reader.doc_frequency("reading", t) > 0
 
     def compile(self, tree: syntax.Seq) -> Plan:
-        query, ranked, cut = self._seq(tree, top=True)
+        query, ranked, free = self._seq(tree, top=True)
         plan = Plan(
             query.normalize(),
             tuple(self.units),
@@ -320,8 +318,8 @@ class Compiler:
             memo=self.memo,
             spellings=self.spellings,
         )
-        if ranked and cut:
-            plan = replace(plan, ranked=tuple(ranked), min_match=cut, exclude=self._top_exclude)
+        if ranked and free:
+            plan = replace(plan, ranked=tuple(ranked), exclude=self._top_exclude)
         return plan
 
     # --- nodes -----------------------------------------------------------
@@ -359,10 +357,10 @@ class Compiler:
             q = wq.AndNot(q, wq.Or(nots))
             if top:
                 self._top_exclude = wq.Or(nots)
-        cut = 0
-        if top and not must and not should and len(should_units) >= 2:
-            cut = math.ceil(len(should_units) * self.s.min_match_ratio)
-        return q, should_units, cut
+        # free words only (no required or alternative clauses): ranked by
+        # their units (see search.ranking)
+        free = top and not must and not should and len(should_units) >= 2
+        return q, should_units, free
 
     def _node(self, node) -> wq.Query:
         if isinstance(node, syntax.Text):

@@ -34,10 +34,6 @@ goes into its score.  Strictness is the user's choice (``--all``,
 5. **Missing words.**  Each hit names the query's words it lacks
    (:func:`missing`), as typed.
 
-With ``Settings.cut`` set, the old cut applies before all this: a post
-must match ``ceil(units × min_match_ratio)`` units of a long query, or
-carry that share of the rarity weight when a noun occurs nowhere.
-
 Score = (sum + proximity) × factor; ties go to the earlier post.  Any
 other query (filters, phrases, required or alternative clauses) is ranked
 by its Whoosh query's own BM25F score, over all its matches.
@@ -52,7 +48,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from . import contract, fields, records
+from . import fields, records
 from .models import Settings
 from .query import Plan, unit_query
 from .scoring import BM25F, phrase_scores, scores
@@ -77,10 +73,6 @@ class UnitScores:
         return (self.sums[docnum] + self.near.get(docnum, 0.0)) * self.factors[docnum]
 
 
-#: Orders of hits: best first, oldest first, newest first.
-SORTS = contract.SORTS
-
-
 @dataclass(frozen=True)
 class Ranking:
     """Hits as ``(score, docnum)`` in order, and what is known of which
@@ -94,14 +86,6 @@ class Ranking:
     @property
     def total(self) -> int:
         return len(self.docnums)
-
-
-def rank(
-    searcher, plan: Plan, settings: Settings, *, sort: str = "relevance", mask: set[int] | None = None
-) -> list[tuple[float, int]]:
-    """Every hit as ``(score, docnum)``, in ``sort`` order (see
-    :func:`ranking`)."""
-    return ranking(searcher, plan, settings, sort=sort, mask=mask).order
 
 
 def ranking(
@@ -118,10 +102,7 @@ def ranking(
     best ``top`` of them in order; ``mask`` posts are left out.  Sorted by
     date, hits score 0 and posts without a date come last."""
     if sort != "relevance":
-        allowed = candidates(searcher, plan, settings)
-        if allowed is not None and not allowed:
-            return Ranking([])
-        results = searcher.search(plan.query, limit=None, filter=allowed, mask=mask, sortedby="date")
+        results = searcher.search(plan.query, limit=None, mask=mask, sortedby="date")
         dated = _by_date(searcher, [hit.docnum for hit in results], newest_first=sort == "-date")
         order = [(0.0, docnum) for docnum in dated]
         return Ranking(order, docnums=frozenset(d for _, d in order))
@@ -138,16 +119,6 @@ def ranking(
     return Ranking(order, per_unit, frozenset(found))
 
 
-def candidates(searcher, plan: Plan, settings: Settings) -> set[int] | None:
-    """The posts past the cut, or None where the cut removes nothing (for
-    a query sorted by date, which Whoosh then filters)."""
-    units = plan.ranked
-    if not units or not _has_cut(units, settings):
-        return None
-    per_unit = [set(unit_query(unit, settings, plan.memo).docs(searcher)) for unit in units]
-    return _past_cut(searcher, units, plan.min_match, per_unit, settings)
-
-
 def unit_scores(searcher, plan: Plan, settings: Settings, mask: set[int] | None = None) -> UnitScores | None:
     """The pieces of a free-word query's scores, or None for other
     queries."""
@@ -155,10 +126,7 @@ def unit_scores(searcher, plan: Plan, settings: Settings, mask: set[int] | None 
     if not units:
         return None
     per_unit = [scores(searcher, unit_query(unit, settings, plan.memo), mask) for unit in units]
-    if _has_cut(units, settings):
-        allowed = _past_cut(searcher, units, plan.min_match, per_unit, settings)
-    else:
-        allowed = set().union(*per_unit)
+    allowed = set().union(*per_unit)
     if plan.exclude is not None:
         allowed -= set(plan.exclude.docs(searcher))
     sums = dict.fromkeys(allowed, 0.0)
@@ -272,49 +240,12 @@ def proximity_queries(units: Sequence[Unit], settings: Settings) -> list[wq.Phra
     return out
 
 
-def describe_cut(plan: Plan, settings: Settings) -> str:
-    """The part of the cut that applies to this query, in words."""
-    units = plan.ranked
-    if not settings.cut:
-        return "none: every post that matches a unit is ranked, by the share of the units it covers"
-    if any(u.unknown and not u.modifier for u in units):
-        return "a noun occurs nowhere: a post must carry half of the query's rarity weight"
-    if len(units) >= settings.cut_min_units:
-        return f"a post must match at least {plan.min_match} of {len(units)} units"
-    return "a post must match at least one unit"
-
-
-def _has_cut(units: Sequence[Unit], settings: Settings) -> bool:
-    """Whether the cut is on and can remove anything: enough units, or a
-    noun that occurs nowhere."""
-    if not settings.cut:
-        return False
-    return len(units) >= settings.cut_min_units or any(u.unknown and not u.modifier for u in units)
-
-
-def _past_cut(searcher, units: Sequence[Unit], need: int, per_unit, settings: Settings) -> set[int]:
-    """The posts that match enough units, given each unit's posts."""
-    weights = [1.0] * len(per_unit)
-    if any(not docs and not unit.modifier for docs, unit in zip(per_unit, units, strict=True)):
-        total_docs = max(searcher.doc_count(), 1)
-        weights = [
-            0.0 if not docs and unit.modifier else math.log(1 + total_docs / (1 + len(docs)))
-            for docs, unit in zip(per_unit, units, strict=True)
-        ]
-        need = settings.min_match_ratio * sum(weights) - 1e-9
-    counts: dict[int, float] = {}
-    for docs, weight in zip(per_unit, weights, strict=True):
-        for docnum in docs:
-            counts[docnum] = counts.get(docnum, 0.0) + weight
-    return {d for d, c in counts.items() if c >= need}
-
-
 def _by_date(searcher, oldest_first: list[int], newest_first: bool) -> list[int]:
     """Doc numbers by date; posts without a date come last either way
     (Whoosh sorts them last in ascending order, so first when reversed)."""
     if not newest_first:
         return oldest_first
     dated = len(oldest_first)
-    while dated and searcher.stored_fields(oldest_first[dated - 1])[records.RECORD_FIELD]["date"] is None:
+    while dated and records.decode(searcher.stored_fields(oldest_first[dated - 1])).date is None:
         dated -= 1
     return oldest_first[:dated][::-1] + oldest_first[dated:]

@@ -22,17 +22,21 @@ class NotRegularFileError(OSError):
     """What was opened is a link, FIFO, device or folder, not a file."""
 
 
-def open_regular(path: str | os.PathLike, *, dir_fd: int | None = None) -> int:
-    """A read-only descriptor of the regular file ``path`` (never a link)."""
+def open_regular(path: str | os.PathLike, *, dir_fd: int | None = None, writable: bool = False) -> int:
+    """A descriptor of the regular file ``path`` (never a link): read-only,
+    or, with ``writable``, read-write and created if missing."""
+    flags = _FLAGS if not writable else (_FLAGS & ~os.O_RDONLY) | os.O_RDWR | os.O_CREAT
     try:
-        fd = os.open(path, _FLAGS, dir_fd=dir_fd)
+        fd = os.open(path, flags, 0o644, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise NotRegularFileError(errno.ELOOP, "is a symbolic link, not followed") from exc
+        if exc.errno == errno.EISDIR:  # a folder opened for writing
+            raise NotRegularFileError(errno.EISDIR, "is not a regular file") from exc
         raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotRegularFileError(errno.EINVAL, "not a regular file")
+            raise NotRegularFileError(errno.EINVAL, "is not a regular file")
     except BaseException:
         os.close(fd)
         raise

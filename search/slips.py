@@ -14,7 +14,8 @@ characters wins.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+import weakref
+from collections.abc import Iterator, MutableMapping, Sequence
 
 from whoosh import query as wq
 
@@ -164,11 +165,11 @@ def _next_terms(
 class Slips:
     """Finds the slips of one query against one index searcher."""
 
-    def __init__(self, searcher, chains: Chains, lexicon_cache: dict | None = None) -> None:
+    def __init__(self, searcher, chains: Chains, lexicon_cache: MutableMapping | None = None) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.chains = chains
-        self._cache = {} if lexicon_cache is None else lexicon_cache
+        self._cache = weakref.WeakKeyDictionary() if lexicon_cache is None else lexicon_cache
 
     def corrections(self, words: Sequence[str], found: frozenset[str] = frozenset()) -> dict[str, str]:
         """``{typed: meant}`` for the query ``words`` that look like slips;
@@ -220,16 +221,18 @@ class Slips:
         return best[1] if best else None
 
     def _lexicon(self) -> Lexicon:
-        """The reading terms by first kana, read once per index reader."""
-        key = id(self.reader)
-        if key not in self._cache:
-            self._cache.clear()
-            by_first: Lexicon = {}
+        """The reading terms by first kana, read once per index reader (the
+        cache is keyed by the reader itself, so threads with readers of
+        their own never evict each other's, and a closed reader's entry goes
+        with it)."""
+        by_first = self._cache.get(self.reader)
+        if by_first is None:
+            by_first = {}
             for raw in self.reader.lexicon("reading"):
                 term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
                 by_first.setdefault(term[:1], []).append(term)
-            self._cache[key] = by_first
-        return self._cache[key]
+            self._cache[self.reader] = by_first
+        return by_first
 
     def _spelling(self, typed: str, seq: tuple[str, ...], posts: set[int]) -> str | None:
         """How the posts write the reading ``seq``: its span in the first

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import json
 import os
 import pickle
 import re
-import stat
 import struct
 import time
 import zlib
@@ -192,6 +192,13 @@ def storage(index_dir: Path, readonly: bool = False):
     """Whoosh's file storage for ``index_dir``, opening files as
     :mod:`search.safeio` does: an index file replaced by a FIFO or a link
     is damage, not a hang."""
+    return _safe_storage_class()(str(index_dir), readonly=readonly)
+
+
+@functools.cache
+def _safe_storage_class():
+    """Whoosh's FileStorage opening files through :mod:`search.safeio`
+    (built, and Whoosh's block reader patched, once per process)."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.filedb.structfile import StructFile
 
@@ -201,7 +208,7 @@ def storage(index_dir: Path, readonly: bool = False):
             return StructFile(os.fdopen(fd, "rb"), name=name, **kwargs)
 
     _patch_block_reader()
-    return SafeFileStorage(str(index_dir), readonly=readonly)
+    return SafeFileStorage
 
 
 def open_generation(index_dir: Path, name: str, readonly: bool = True):
@@ -229,15 +236,10 @@ def newest_generation(index_dir: Path) -> int:
     return max(numbers)
 
 
-_patched = False
-
-
 def _patch_block_reader() -> None:
-    """Make Whoosh's garbled-block error a :class:`BlockDamageError` (a
-    ``ValueError``), so that it is reported as damage like the others."""
-    global _patched
-    if _patched:
-        return
+    """Make Whoosh's garbled-block error a :class:`BlockDamageError`, so
+    that it is reported as damage like the others (call once: see
+    :func:`_safe_storage_class`)."""
     from whoosh.codec import whoosh3
 
     original = whoosh3.W3LeafMatcher._read_header
@@ -251,7 +253,6 @@ def _patch_block_reader() -> None:
             raise
 
     whoosh3.W3LeafMatcher._read_header = _read_header
-    _patched = True
 
 
 def merge_policy(writer, segments):
@@ -316,15 +317,13 @@ def writer_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None
     """Hold the index's single-writer lock, waiting up to ``timeout`` s."""
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-        fd = os.open(index_dir / LOCK, flags, 0o644)
+        fd = safeio.open_regular(index_dir / LOCK, writable=True)
+    except safeio.NotRegularFileError as exc:
+        # a link, FIFO or folder in the lock's place: --rebuild needs the
+        # same lock, so the remedy is to remove it
+        raise IndexDamagedError(f"{index_dir / LOCK} {exc.strerror}; remove it") from exc
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise damaged(index_dir, exc) from exc
         raise write_error(exc, index_dir) from exc
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise IndexDamagedError(f"{index_dir / LOCK} is not a regular file; remove it")
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -3,7 +3,7 @@
 import pytest
 
 from search import Engine
-from search.errors import IndexMissingError, QueryError
+from search.errors import IndexMissingError, QueryError, UnknownPostError
 
 IMMERSION = {"000_b8fa68eb6a450baa.md", "002_c2e20e116892d749.md", "003_2b17ebb8078eb733.md"}
 
@@ -137,3 +137,12 @@ def test_the_cli_reports_a_bug_as_an_internal_error(built_index, monkeypatch, ca
     err = capsys.readouterr().err
     assert err.startswith("jsearch: internal error: KeyError") and err.count("\n") == 1
     assert "damaged" not in err and "--rebuild" not in err
+
+
+def test_one_post_as_a_hit_matches_its_place_in_the_results(engine):
+    # the post view asks for one post's passages without ranking the rest
+    for hit in engine.search("液浸冷却", limit=10).hits:
+        alone = engine.hit("液浸冷却", hit.id)
+        assert alone.passages == hit.passages and alone.missing == hit.missing
+    with pytest.raises(UnknownPostError):
+        engine.hit("液浸冷却", "../etc/passwd")

@@ -149,3 +149,19 @@ def test_built_index_names_its_generation_and_fingerprint(tmp_path: Path):
     assert first["fingerprint"] == second["fingerprint"]
     assert generation_files(tmp_path, second["active"])
     assert not generation_files(tmp_path, first["active"])
+
+
+@pytest.mark.parametrize("kind", ["link", "folder"])
+def test_a_lock_that_is_not_a_file_says_to_remove_it(tmp_path, kind):
+    # --rebuild takes the same lock, so advising it would go round in circles
+    index = tmp_path / "ix"
+    index.mkdir()
+    if kind == "link":
+        (index / store.LOCK).symlink_to(tmp_path / "elsewhere")
+    else:
+        (index / store.LOCK).mkdir()
+    with pytest.raises(IndexDamagedError, match="remove it") as caught:
+        with store.writer_lock(index, timeout=0):
+            pass
+    assert "--rebuild" not in str(caught.value)
+    assert not (tmp_path / "elsewhere").exists()

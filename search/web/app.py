@@ -21,9 +21,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
-from ..documents import parse_post
+from ..contract import SORTS
+from ..documents import parse_post, post_markdown
 from ..engine import Engine
 from ..errors import (
+    DataDirError,
     IndexDamagedError,
     IndexLockedError,
     IndexMissingError,
@@ -50,10 +52,11 @@ _STATUS: tuple[tuple[type[JSearchError], int, str], ...] = (
     (IndexLockedError, 503, "index_locked"),
     (IndexWriteError, 503, "index_not_writable"),
     (SearchIndexError, 503, "index_problem"),
+    (DataDirError, 503, "data_folder_missing"),  # the served folder went away
     (JSearchError, 400, "bad_input"),
 )
 
-Sort = Literal["relevance", "date", "-date"]
+Sort = Literal[SORTS]
 Limit = Annotated[int, Query(ge=0, le=MAX_LIMIT, description="Hits to return (as `--limit`).")]
 PostId = Annotated[str, "a post id: its path below the data folder"]
 
@@ -122,16 +125,13 @@ def create_app(engine: Engine, *, watching: bool = False) -> FastAPI:
 
     @app.get("/api/similar/{post_id:path}", tags=["api"], summary="Posts most like one post")
     def api_similar(post_id: PostId, limit: Limit = 10) -> Response:
-        if not postview.plausible_id(post_id):
-            raise UnknownPostError(f"no post with id {post_id!r} in the index")
         return Response(result_json(engine.similar(post_id, limit=limit)), media_type="application/json")
 
     @app.get("/api/posts/{post_id:path}", tags=["api"], summary="One post's metadata and text")
     def api_post(post_id: PostId) -> dict:
-        hit, path = postview.locate(engine, post_id)
-        markdown = postview.read_markdown(path, post_id)
-        meta = {k: v for k, v in hit.to_json().items() if k not in ("score", "passages")}
-        return {**meta, "text": parse_post(markdown, post_id).body, "markdown": markdown}
+        hit, raw = postview.source(engine, post_id)
+        meta = {k: v for k, v in hit.to_json().items() if k not in ("score", "passages", "missing")}
+        return {**meta, "text": parse_post(raw, post_id).body, "markdown": post_markdown(raw, post_id)}
 
     @app.get("/api/health", tags=["api"], summary="Post count, index generation, staleness")
     def api_health() -> dict:
@@ -162,9 +162,9 @@ def create_app(engine: Engine, *, watching: bool = False) -> FastAPI:
 
     @app.get("/posts/{post_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def post_page(request: Request, post_id: str, q: str = "", at: int | None = None) -> Response:
-        hit, path = postview.locate(engine, post_id)
+        hit, raw = postview.source(engine, post_id)
         words, anchor = _matches(engine, post_id, q, at)
-        body = postview.render(postview.read_markdown(path, post_id), words, anchor)
+        body = postview.render(post_markdown(raw, post_id), words, anchor)
         context = {"hit": hit, "body": body, "q": q, "anchored": bool(anchor)}
         return templates.TemplateResponse(request, "post.html", context)
 
@@ -173,22 +173,13 @@ def create_app(engine: Engine, *, watching: bool = False) -> FastAPI:
 
 def _matches(engine: Engine, post_id: str, q: str, at: int | None) -> tuple[set[str], str]:
     """The words the results page highlighted in this post for ``q``, and
-    the text of its passage number ``at`` (what was clicked).  The post's
-    rank is found first, so that its passages are the ones the results
-    page showed."""
+    the text of its passage number ``at`` (what was clicked)."""
     if not q.strip():
         return set(), ""
     try:
-        ranked = engine.search(q, limit=MAX_LIMIT, passages=0, suggest=False)
+        passages = engine.hit(q, post_id).passages
     except QueryError:
         return set(), ""
-    rank = next((i for i, h in enumerate(ranked.hits) if h.id == post_id), None)
-    if rank is None:
-        return set(), ""
-    page = engine.search(q, limit=1, offset=rank, suggest=False).hits
-    if not page or page[0].id != post_id:  # the index changed in between
-        return set(), ""
-    passages = page[0].passages
     words = {p.text[a:b] for p in passages for a, b in p.highlights}
     anchor = passages[at].text if at is not None and 0 <= at < len(passages) else ""
     return words, anchor

@@ -4,70 +4,34 @@ the data folder, rendered from Markdown with the query's matches marked.
 An id is looked up in the index first, never in the file system: a path
 that the index does not hold (``..``, an absolute path, anything a request
 could make up) is an unknown post.  The file of an indexed id is then
-opened only if no part of its path below the data folder is a symlink.
+read as the indexer reads it (:func:`search.documents.read_raw`).
 """
 
 from __future__ import annotations
 
 import functools
-import os
 import re
-from pathlib import Path, PurePosixPath
 
-from ..documents import MAX_POST_BYTES
-from ..errors import UnknownPostError
+from ..documents import read_raw
+from ..errors import PostError, UnknownPostError
 from ..models import Hit
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?^---[ \t]*$\n?", re.S | re.M)
 #: Characters of a passage's start used to find its block in the post.
 _ANCHOR_PROBE = 16
 
 
-def _unknown(post_id: str) -> UnknownPostError:
-    return UnknownPostError(f"no post with id {post_id!r} in the index")
-
-
-def plausible_id(post_id: str) -> bool:
-    """Whether ``post_id`` has the shape of a post id (a relative path
-    without ``.`` or ``..`` parts); anything else is unknown at once."""
-    if not post_id or "\x00" in post_id or "\\" in post_id or post_id.startswith("/"):
-        return False
-    parts = post_id.split("/")
-    return all(part not in ("", ".", "..") for part in parts) and not PurePosixPath(post_id).is_absolute()
-
-
-def locate(engine, post_id: str) -> tuple[Hit, Path]:
-    """The indexed post ``post_id`` and its file; :class:`UnknownPostError`
-    for an id the index does not hold or a file that is now a symlink."""
-    if not plausible_id(post_id):
-        raise _unknown(post_id)
+def source(engine, post_id: str) -> tuple[Hit, bytes]:
+    """The indexed post ``post_id`` and the bytes of its file, read as the
+    indexer reads posts: no link followed anywhere below the data folder,
+    regular files only, never blocking.  :class:`UnknownPostError` for an
+    id the index does not hold (``..``, absolute paths: any id a request
+    makes up) or a file that can no longer be read that way."""
     hit = engine.get(post_id)
-    root = engine.data_dir.resolve()
-    path = root / post_id
     try:
-        real = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise UnknownPostError(f"post {post_id!r} is no longer in the data folder") from None
-    if real != path:  # a symlink on the way: it may point anywhere
-        raise _unknown(post_id)
-    return hit, path
-
-
-def read_markdown(path: Path, post_id: str) -> str:
-    """The Markdown body of a post file (front matter removed).  The file
-    is opened without following a symlink, so one swapped in after
-    :func:`locate` is refused too."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        raise UnknownPostError(f"post {post_id!r} cannot be read") from None
-    with os.fdopen(fd, "rb") as fh:
-        raw = fh.read(MAX_POST_BYTES + 1)
-    if len(raw) > MAX_POST_BYTES:
-        raise UnknownPostError(f"post {post_id!r} is too large to show")
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _FRONT_MATTER.sub("", text, count=1)
+        raw, _ = read_raw(engine.data_dir, post_id)
+    except PostError:
+        raise UnknownPostError(f"post {post_id!r} cannot be read from the data folder") from None
+    return hit, raw
 
 
 @functools.cache
@@ -104,9 +68,9 @@ def render(markdown: str, words: set[str], anchor_text: str = "") -> str:
     block where ``anchor_text`` starts given ``id="passage"``."""
     md = _markdown()
     words = {w for w in words if w.strip()}
-    env = {"marks": re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))}
-    if not words:
-        env = {}
+    env = {}
+    if words:
+        env["marks"] = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
     tokens = md.parse(markdown, env)
     if anchor_text:
         _set_anchor(tokens, anchor_text)
