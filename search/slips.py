@@ -11,9 +11,9 @@ one to three kana, and the candidate that keeps most of the typed
 characters wins.
 
 A slip breaks a compound into kanji that Sudachi reads on their own, or
-into a name it reads its own way, often not with the reading meant (関係
+makes a name or an unknown word that it reads its own way, often not with the reading meant (関係
 typed as 関型 reads セキ・ガタ, not カン・ケイ; 事実 typed as 時実 reads
-トキザネ): a word written in kanji only also stands for its kanji read one
+トキザネ): such a word also stands for its kanji read one
 by one, each with any reading the dictionary lists for it, and with a
 final ッ before another kanji (発 ハツ in 発展 ハッテン).  The readings
 that change the fewest words are tried first.
@@ -73,8 +73,8 @@ def reading_pattern(text: str) -> Pattern:
 
 def reading_patterns(text: str) -> list[Pattern]:
     """The readings ``text`` may stand for, Sudachi's own first, then those
-    with fewest words read otherwise: a word written in kanji only may be
-    read kanji by kanji, each with a reading the dictionary lists for it
+    with fewest words read otherwise: a lone kanji, a name or an unknown
+    word written in kanji may be read kanji by kanji, each with a reading the dictionary lists for it
     or, for one kanji it lists none for, any reading (see the module
     docstring); at most :data:`MAX_PATTERNS`."""
     options: list[tuple[Pattern, ...]] = []
@@ -86,7 +86,7 @@ def reading_patterns(text: str) -> list[Pattern]:
             choices[(reading,)] = None
         elif _KANJI.fullmatch(m.surface):
             choices[(None,)] = None
-        if _KANJI_RUN.fullmatch(m.surface):
+        if _KANJI_RUN.fullmatch(m.surface) and (len(m.surface) == 1 or _unusual(m)):
             last = len(m.surface) - 1 if n + 1 == len(morphs) else len(m.surface)
             each = [_kanji_readings(k, before_another=i < last) or (None,) for i, k in enumerate(m.surface)]
             if sum(e == (None,) for e in each) <= 1:
@@ -100,6 +100,13 @@ def reading_patterns(text: str) -> list[Pattern]:
         key=lambda pick: (sum(i > 0 for i in pick), sum(pick)),
     )[:MAX_PATTERNS]
     return [tuple(piece for k, i in enumerate(pick) for piece in options[k][i]) for pick in picks]
+
+
+def _unusual(m) -> bool:
+    """Whether Sudachi read a word of several kanji as no common word: a
+    name (時実, トキザネ) or a word it does not know, as a slip often is;
+    a common word keeps its own reading."""
+    return m.pos[1] == "固有名詞" or not is_kana(to_katakana(m.reading))
 
 
 def _kanji_readings(kanji: str, before_another: bool) -> tuple[str, ...]:
@@ -153,11 +160,13 @@ def _complete(pattern: Pattern, states: set[tuple[int, int]]) -> bool:
     return any(p == n or (p == n - 1 and pattern[p] is None and o >= low) for p, o in states)
 
 
-def matching_readings(pattern: Pattern, lexicon: Lexicon, has_term) -> list[tuple[str, ...]]:
+def matching_readings(
+    pattern: Pattern, lexicon: Lexicon, has_term, memo: Memo | None = None
+) -> list[tuple[str, ...]]:
     """Sequences of up to :data:`MAX_TERMS` indexed reading terms that read
     as ``pattern``.  ``lexicon`` holds the reading terms by first kana
     (needed only when the pattern has an unread kanji); ``has_term`` looks
-    one term up."""
+    one term up; ``memo`` may be shared by the patterns of one word."""
     if None not in pattern:
         from .query import segment_reading
 
@@ -171,7 +180,7 @@ def matching_readings(pattern: Pattern, lexicon: Lexicon, has_term) -> list[tupl
         return [found] if found and len(found) <= MAX_TERMS else []
     out: list[tuple[str, ...]] = []
     partial: list[tuple[tuple[str, ...], set[tuple[int, int]]]] = [((), {(0, 0)})]
-    memo: dict[tuple[int, int], set[str]] = {}
+    memo = {} if memo is None else memo
     for _ in range(MAX_TERMS):
         grown = []
         for seq, states in partial:
@@ -188,11 +197,10 @@ def matching_readings(pattern: Pattern, lexicon: Lexicon, has_term) -> list[tupl
 
 
 Lexicon = dict[str, list[str]]  # first kana → reading terms
+Memo = dict[tuple[str | None, int], set[str]]  # (next kana, reach) → terms
 
 
-def _next_terms(
-    pattern: Pattern, states: set[tuple[int, int]], lexicon: Lexicon, memo: dict[tuple[int, int], set[str]]
-) -> set[str]:
+def _next_terms(pattern: Pattern, states: set[tuple[int, int]], lexicon: Lexicon, memo: Memo) -> set[str]:
     """Terms that may continue a match from ``states``: those starting with
     the next kana of a reading piece, or, inside an unread kanji, those
     that reach the next piece's first kana within the kanji's reach."""
@@ -205,18 +213,19 @@ def _next_terms(
         if current is not None:
             out.update(lexicon.get(current[offset], ()))
             continue
-        if (piece, offset) not in memo:
-            # a reading term inside an unread kanji reaches the next piece (a
-            # kanji is rarely a word of its own); at the end, it ends the word
-            reach = high - offset + 1
-            after = pattern[piece + 1] if piece + 1 < len(pattern) else None
-            memo[piece, offset] = {
+        # a reading term inside an unread kanji reaches the next piece (a
+        # kanji is rarely a word of its own); at the end, it ends the word
+        reach = high - offset + 1
+        after = pattern[piece + 1] if piece + 1 < len(pattern) else None
+        key = (after[0] if after else None, reach)
+        if key not in memo:
+            memo[key] = {
                 term
                 for terms in lexicon.values()
                 for term in terms
-                if ((after[0] in term[:reach]) if after is not None else len(term) < reach)
+                if ((key[0] in term[:reach]) if key[0] is not None else len(term) < reach)
             }
-        out |= memo[piece, offset]
+        out |= memo[key]
     return out
 
 
@@ -256,23 +265,34 @@ class Slips:
                     return None
             elif own_count > 1:
                 return None
-        own = frozenset(_main_query(terms).docs(self.searcher))
+        # of a compound, two posts that write it are enough to know
+        docs = _main_query(terms).docs(self.searcher)
+        own = frozenset(itertools.islice(docs, 2) if len(terms) > 1 else docs)
         if len(own) > 1 and len(terms) > 1:
             return None  # a compound the posts write
         patterns = reading_patterns(typed)
         if not patterns or not any(patterns[0]):
             return None
-        has = lambda t: self.reader.doc_frequency("reading", t) > 0  # noqa: E731
+        known: dict[str, bool] = {}
+
+        def has(term: str) -> bool:
+            if term not in known:
+                known[term] = self.reader.doc_frequency("reading", term) > 0
+            return known[term]
+
+        memo: Memo = {}
         # each reading's matches, the fewest terms first (a word's own
         # reading term beats pieces), then the fewest changed readings
         found: dict[tuple[str, ...], int] = {}
         for changes, alternative in enumerate(patterns):
             lexicon = self._lexicon() if None in alternative else {}
-            for seq in matching_readings(alternative, lexicon, has):
+            for seq in matching_readings(alternative, lexicon, has, memo):
                 found.setdefault(seq, changes)
         best: tuple[tuple[int, int], str] | None = None
         for seq in sorted(found, key=lambda seq: (len(seq), found[seq]))[:MAX_CANDIDATES]:
-            posts = set(_seq_query("reading", seq).docs(self.searcher)) - own
+            # the posts that hold the reading, counted up to MAX_POSTS
+            docs = _seq_query("reading", seq).docs(self.searcher)
+            posts = set(itertools.islice(docs, MAX_POSTS + len(own))) - own
             if not posts or len(posts) < RARITY * len(own):
                 continue
             spelled = self._spelling(typed, seq, posts)
@@ -307,7 +327,9 @@ class Slips:
         for docnum in sorted(posts)[:SPELLING_POSTS]:
             record = records.decode(self.searcher.stored_fields(docnum))
             text = record.title + "\n" + record.body
-            for line in _likely_lines(text, typed):
+            # once a spelling is found, only a line holding a typed
+            # character can spell the reading with more of them
+            for line in _likely_lines(text, typed, only_typed=best is not None):
                 found = _reading_span(line, seq, self.chains)
                 if found:
                     spelled = fold(found)
@@ -334,20 +356,23 @@ def _seq_query(fieldname: str, seq: tuple[str, ...]) -> wq.Query:
     return wq.Phrase(fieldname, list(seq))
 
 
+#: Posts that hold a candidate's reading counted, at most: beyond it,
+#: candidates tie on how common they are.
+MAX_POSTS = 64
 #: Posts read, at most, to find how they spell one reading.
 SPELLING_POSTS = 6
 #: Lines of one post analysed, at most, to find how it spells a reading.
 MAX_LINES = 40
 
 
-def _likely_lines(text: str, typed: str) -> Iterator[str]:
+def _likely_lines(text: str, typed: str, only_typed: bool = False) -> Iterator[str]:
     """Lines of ``text`` to read for a slip of ``typed``: those holding one
-    of its characters first (a slip keeps most of them), then the rest, at
-    most :data:`MAX_LINES` in all."""
+    of its characters first (a slip keeps most of them), then, unless
+    ``only_typed``, the rest, at most :data:`MAX_LINES` in all."""
     lines = [line for line in text.splitlines() if line.strip()]
     chars = set(typed)
     first = [line for line in lines if chars & set(line)]
-    rest = [line for line in lines if not chars & set(line)]
+    rest = [] if only_typed else [line for line in lines if not chars & set(line)]
     yield from (first + rest)[:MAX_LINES]
 
 
