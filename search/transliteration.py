@@ -5,9 +5,10 @@ Sudachi reads the Latin names it knows (NVIDIA → エヌビディア), and thos
 readings are indexed; a name it does not know has no reading, so its
 katakana spelling matches nothing.  For a katakana query word that matches
 nothing, the Latin words of the index that sound alike are looked up by a
-consonant skeleton: both spellings are reduced to their consonants in broad
-classes (voiced and voiceless alike, r and l alike, vowels, long marks and
-doubled letters dropped), so フォックスコン and foxconn both give PKSKN.
+consonant skeleton: both spellings are reduced to their consonants in
+classes (r and l alike, m and n alike, v as b; vowels, long marks and
+doubled letters dropped), so フォックスコン and foxconn both give FKSKN,
+while レジストリ (RJSTR) is not restore (RSTR).
 Only this rare path pays: the skeletons of the index's Latin words are
 computed once per index reader.
 """
@@ -33,12 +34,20 @@ _LATIN = re.compile(r"[a-z]+")
 # consonant class of each kana (its onset; vowels and small kana have none)
 _KANA_CLASS: dict[str, str] = {}
 for _kana, _cls in [
-    ("カキクケコガギグゲゴ", "K"),
-    ("サシスセソザジズゼゾ", "S"),
-    ("タテトダデドチツヂヅ", "T"),
+    ("カキクケコ", "K"),
+    ("ガギグゲゴ", "G"),
+    ("サスセソシ", "S"),
+    ("ザズゼゾヅ", "Z"),
+    ("ジヂ", "J"),
+    ("タテト", "T"),
+    ("ダデド", "D"),
+    ("チ", "C"),
+    ("ツ", "TS"),
     ("ナニヌネノンマミムメモ", "N"),
     ("ハヒヘホ", "H"),
-    ("フバビブベボパピプペポヴ", "P"),
+    ("フ", "F"),
+    ("バビブベボヴ", "B"),
+    ("パピプペポ", "P"),
     ("ラリルレロ", "R"),
 ]:
     for _ch in _kana:
@@ -47,28 +56,29 @@ for _kana, _cls in [
 # consonant class of Latin letters and letter pairs, longest first
 _LATIN_CLASS = [
     ("sch", "S"),
+    ("tch", "C"),
     ("ck", "K"),
-    ("ch", "T"),
+    ("ch", "C"),
     ("sh", "S"),
-    ("th", "T"),
-    ("ph", "P"),
+    ("th", "S"),
+    ("ph", "F"),
     ("gh", ""),
     ("x", "KS"),
     ("qu", "K"),
     ("q", "K"),
     ("k", "K"),
-    ("g", "K"),
+    ("g", "G"),
     ("s", "S"),
-    ("z", "S"),
-    ("j", "S"),
+    ("z", "Z"),
+    ("j", "J"),
     ("t", "T"),
-    ("d", "T"),
+    ("d", "D"),
     ("n", "N"),
     ("m", "N"),
     ("h", "H"),
-    ("f", "P"),
-    ("v", "P"),
-    ("b", "P"),
+    ("f", "F"),
+    ("v", "B"),
+    ("b", "B"),
     ("p", "P"),
     ("r", "R"),
     ("l", "R"),
@@ -84,12 +94,12 @@ def _collapse(classes: list[str]) -> str:
 
 
 def katakana_key(text: str) -> str:
-    """The consonant skeleton of a katakana word (フォックスコン → PKSKN)."""
-    return _collapse([_KANA_CLASS[ch] for ch in text if ch in _KANA_CLASS])
+    """The consonant skeleton of a katakana word (フォックスコン → FKSKN)."""
+    return _collapse([c for ch in text for c in _KANA_CLASS.get(ch, "")])
 
 
 def latin_key(word: str) -> str:
-    """The consonant skeleton of a lower-case Latin word (foxconn → PKSKN);
+    """The consonant skeleton of a lower-case Latin word (foxconn → FKSKN);
     c reads as s before e, i and y, as k elsewhere."""
     classes: list[str] = []
     i = 0

@@ -20,6 +20,16 @@ def test_a_name_and_its_katakana_share_a_skeleton(katakana, latin):
     assert katakana_key(katakana) == latin_key(latin)
 
 
-@pytest.mark.parametrize(("katakana", "latin"), [("フォックスコン", "facebook"), ("デビアン", "python")])
+@pytest.mark.parametrize(
+    ("katakana", "latin"),
+    [
+        ("フォックスコン", "facebook"),
+        ("デビアン", "python"),
+        ("レジストリ", "restore"),  # voiced and voiceless differ
+        ("ストレッチ", "start"),  # ッチ is ch, not t
+        ("オフサイド", "bsd"),
+        ("ピボットテーブル", "beautifier"),
+    ],
+)
 def test_names_that_sound_otherwise_do_not(katakana, latin):
     assert katakana_key(katakana) != latin_key(latin)
