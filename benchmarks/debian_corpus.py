@@ -3,6 +3,7 @@
     python benchmarks/debian_corpus.py                   # both corpora
     python benchmarks/debian_corpus.py libreoffice-help-ja --out /tmp/corpora
     python benchmarks/debian_corpus.py --debs ~/debs     # .deb files already at hand
+    python benchmarks/debian_corpus.py --slices          # the test slices in tests/corpora/
 
 Each corpus is a folder of Markdown posts with YAML front matter, the shape of
 the posts in ``data/``, written to ``benchmarks/corpora/<name>/`` by default:
@@ -21,6 +22,11 @@ the posts in ``data/``, written to ``benchmarks/corpora/<name>/`` by default:
     chapters, split into one post per section (``4.1``, ``4.2`` …) with the
     subsections' headings kept inside; a chapter's text before its first
     section is a post of its own.  The category is the chapter's title.
+
+With ``--slices`` only the posts that the corpus's query sets judge relevant
+(grade above 0 in ``tests/relevance/<set>*.jsonl``) are written, beside the
+package's copyright file, to ``tests/corpora/<name>/`` by default: small
+enough to live in the repository, so that the tests run on every corpus.
 
 The packages are fetched with ``apt-get download`` into a temporary folder and
 unpacked with ``dpkg-deb -x``; nothing else is read from the network.  An
@@ -46,6 +52,8 @@ from bs4 import BeautifulSoup, NavigableString, Tag, XMLParsedAsHTMLWarning
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "benchmarks/corpora"
+SLICES_OUT = ROOT / "tests/corpora"
+SETS = ROOT / "tests/relevance"
 MARKER = ".debian-corpus"
 
 # --- posts -------------------------------------------------------------------
@@ -319,12 +327,36 @@ def debian_reference_chapter(path: Path) -> Iterator[Page]:
 class Source:
     package: str
     convert: Callable[[Path], Iterable[Page]]
+    #: the query sets judged on this corpus: ``tests/relevance/<sets>*.jsonl``
+    sets: str
 
 
 SOURCES = {
-    "libreoffice-help-ja": Source("libreoffice-help-ja", libreoffice_pages),
-    "debian-reference-ja": Source("debian-reference-ja", debian_reference_pages),
+    "libreoffice-help-ja": Source("libreoffice-help-ja", libreoffice_pages, "libreoffice"),
+    "debian-reference-ja": Source("debian-reference-ja", debian_reference_pages, "debian-reference"),
 }
+
+
+def judged_posts(sets: str, folder: Path = SETS) -> frozenset[str]:
+    """The posts that some query of the sets ``<sets>*.jsonl`` judges relevant."""
+    names: set[str] = set()
+    for path in sorted(folder.glob(f"{sets}*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                names.update(post for post, grade in json.loads(line)["relevant"].items() if grade > 0)
+    return frozenset(names)
+
+
+def sliced(pages: Iterable[Page], keep: frozenset[str]) -> Iterator[Page]:
+    """The pages named in ``keep``; a name that no page has is an error
+    (the query sets and the converter disagree)."""
+    seen: set[str] = set()
+    for page in pages:
+        if page.name in keep:
+            seen.add(page.name)
+            yield page
+    if lost := sorted(keep - seen):
+        raise SystemExit(f"debian_corpus: judged posts not produced: {', '.join(lost[:5])}")
 
 
 def download(packages: Iterable[str], folder: Path) -> None:
@@ -370,10 +402,16 @@ def main(argv: list[str] | None = None) -> int:
         "corpora", nargs="*", metavar="CORPUS", help=f"any of {', '.join(SOURCES)} (default: all)"
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"parent folder (default {DEFAULT_OUT})"
+        "--out", type=Path, help=f"parent folder (default {DEFAULT_OUT}, with --slices {SLICES_OUT})"
     )
     parser.add_argument("--debs", type=Path, help="read the .deb files from here instead of apt-get download")
+    parser.add_argument(
+        "--slices",
+        action="store_true",
+        help="only the posts the query sets judge relevant, with the package's copyright file",
+    )
     args = parser.parse_args(argv)
+    out = args.out or (SLICES_OUT if args.slices else DEFAULT_OUT)
     names = args.corpora or list(SOURCES)
     if unknown := [n for n in names if n not in SOURCES]:
         parser.error(f"unknown corpus {unknown[0]!r}; choose from {', '.join(SOURCES)}")
@@ -388,8 +426,14 @@ def main(argv: list[str] | None = None) -> int:
             source = SOURCES[name]
             unpacked = work / name
             deb = unpack(source.package, debs, unpacked)
-            count, size = write_corpus(source.convert(unpacked), args.out / name, deb)
-            print(f"{name}: {count} posts, {size / 1e6:.1f} MB → {args.out / name} (from {deb})")
+            pages = source.convert(unpacked)
+            if args.slices:
+                pages = sliced(pages, judged_posts(source.sets))
+            count, size = write_corpus(pages, out / name, deb)
+            if args.slices:
+                licence = unpacked / "usr/share/doc" / source.package / "copyright"
+                shutil.copy(licence, out / name / "copyright")
+            print(f"{name}: {count} posts, {size / 1e6:.1f} MB → {out / name} (from {deb})")
     return 0
 
 

@@ -185,7 +185,7 @@ class Engine:
             searcher = self._searcher()
             plan = self._plan(query, synonyms=synonyms, require_all=require_all, searcher=searcher)
             result = self._run(searcher, plan, query, started, limit, offset, sort, facets, suggest, passages)
-            return self._with_slips(searcher, plan, result) if suggest else result
+            return self._with_slips(searcher, result) if suggest else result
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -220,15 +220,14 @@ class Engine:
             suggestion=suggestion,
         )
 
-    def _with_slips(self, searcher, plan: Plan, result: SearchResult) -> SearchResult:
+    def _with_slips(self, searcher, result: SearchResult) -> SearchResult:
         """The result with a suggestion for a conversion slip in the query
         (液侵冷却 → 液浸冷却), which takes the place of a spelling one."""
         from .slips import Slips, corrected, free_words
 
         chains = self._chains()
         words = free_words(syntax.parse(result.query), chains)
-        found = frozenset(u.text for u in plan.units if u.phrase and not (u.unknown or u.substring_only))
-        fixes = Slips(searcher, chains, self._slip_cache).corrections(words, found)
+        fixes = Slips(searcher, chains, self._slip_cache).corrections(words)
         suggestion = corrected(result.query, fixes) if fixes else None
         return replace(result, suggestion=suggestion) if suggestion else result
 

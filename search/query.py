@@ -24,6 +24,7 @@ from .models import Settings
 from .records import Record
 from .scoring import scores
 from .synonyms import Synonyms
+from .transliteration import LatinNames
 from .units import Unit, analyse_units, compound_parts, relax, unit_of
 
 #: Most units (after splitting and synonym expansion) one query may have.
@@ -481,9 +482,14 @@ class Compiler:
     def _checked(self, unit: Unit, relax_phrase: bool = True) -> list[Unit]:
         """Mark a unit whose words occur nowhere as substring-only, and
         relax a phrase that occurs nowhere, even as a substring, to its
-        tokens."""
+        tokens; a katakana word that occurs nowhere may name a Latin word
+        of the posts (:mod:`.transliteration`)."""
         if self._matches(unit_query(replace(unit, grams=()), self.s, self.memo)):
             return [unit]
+        if names := LatinNames(self.searcher.reader()).spellings(unit.text):
+            # a katakana name the posts write in Latin letters that the
+            # dictionary cannot read (フォックスコン: Foxconn)
+            return [replace(unit, synonyms=(*unit.synonyms, *((name,) for name in names)))]
         exact = replace(unit, substring_only=True)
         if not unit.phrase or not relax_phrase or unit.reading:
             return [replace(exact, unknown=not self._matches(unit_query(exact, self.s, self.memo)))]

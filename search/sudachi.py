@@ -47,6 +47,14 @@ def _tokenizer():
     return tok
 
 
+@lru_cache(maxsize=4096)
+def readings(surface: str) -> tuple[str, ...]:
+    """The readings the dictionary lists for ``surface`` as a word of its
+    own (関: カン, セキ, ゼキ), in the dictionary's order, without repeats."""
+    _tokenizer()
+    return tuple(dict.fromkeys(m.reading_form() for m in _local.dictionary.lookup(surface)))
+
+
 @lru_cache(maxsize=1)
 def versions() -> dict[str, str]:
     """Versions of SudachiPy and its dictionary, for the index fingerprint.

@@ -21,6 +21,9 @@ CORPORA = next(
     (p / "shared/corpora" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared/corpora").is_dir()),
     ROOT.parent / "shared/corpora",
 )
+#: Slices of the LibreOffice help and the Debian Reference kept in the
+#: repository (the posts their query sets judge relevant; tests/corpora/README.md).
+SLICES = ROOT / "tests/corpora"
 
 
 @pytest.fixture(scope="session")

@@ -52,6 +52,16 @@ def test_a_katakana_name_finds_its_latin_spelling(engine):
         assert shown == {"nvidia"}, hit.id
 
 
+def test_a_katakana_name_the_dictionary_cannot_read_finds_its_latin_spelling(engine):
+    # Sudachi has no reading for Foxconn; three posts write it, in Latin letters only
+    result = engine.search("フォックスコン")
+    assert set(ids(result)) == set(ids(engine.search("Foxconn"))) != set()
+    for hit in result.hits:
+        assert hit.missing == ()
+        shown = {p.text[a:b].lower() for p in hit.passages for a, b in p.highlights}
+        assert shown == {"foxconn"}, hit.id
+
+
 def test_two_keywords_rank_posts_with_both_first(engine):
     result = engine.search("NVIDIA 液浸冷却")
     top = ids(result)[:3]

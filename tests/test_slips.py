@@ -11,7 +11,8 @@ import pytest
 from search import Engine
 from search.slips import reading_pattern
 
-from .conftest import CORPORA, DATA
+from .conftest import CORPORA, DATA, SLICES
+from .slipmaker import make_slips
 
 MANPAGES = CORPORA / "manpages-ja"
 SCRIPT = Path(sys.executable).with_name("jsearch")
@@ -83,3 +84,45 @@ def test_the_command_line_offers_the_word_meant(built_index):
     assert "液浸冷却" in shown.stdout + shown.stderr
     doc = json.loads(subprocess.run([*args, "--json"], capture_output=True, text=True, timeout=120).stdout)
     assert doc["suggestion"] == "液浸冷却"
+
+
+#: Slips made per corpus, and the share of them whose suggestion must name
+#: the word meant (some slips are homophones of another word of the posts).
+SLIPS_PER_CORPUS = 60
+SHARE = 0.8
+
+
+CORPORA_SLIPPED = ["articles", "libreoffice-help-ja", "debian-reference-ja", "manpages-ja"]
+
+
+@pytest.fixture(scope="module", params=CORPORA_SLIPPED)
+def corpus(request, tmp_path_factory):
+    """An engine over one corpus (the repository's slices, the man pages
+    the slips fixture uses) and the texts of its posts."""
+    name = request.param
+    if name == "manpages-ja":
+        if not MANPAGES.is_dir():
+            pytest.skip("man pages corpus not present")
+        folder = tmp_path_factory.mktemp("manpages-slips")
+        for post in sorted(MANPAGES.glob("*.md"))[:: len(list(MANPAGES.glob("*.md"))) // 150 or 1]:
+            shutil.copy(post, folder)
+    else:
+        folder = DATA if name == "articles" else SLICES / name
+    texts = [post.read_text(encoding="utf-8") for post in sorted(folder.glob("*.md"))]
+    with Engine(index_dir=tmp_path_factory.mktemp("index"), data_dir=folder) as engine:
+        engine.update()
+        yield engine, texts
+
+
+def test_slips_of_each_corpus_suggest_the_word_meant(corpus):
+    # a compound of the posts with one kanji replaced by another of the
+    # same reading there (削除 → 作除), as an input method offers it
+    engine, texts = corpus
+    slips = make_slips(texts, SLIPS_PER_CORPUS)
+    assert len(slips) == SLIPS_PER_CORPUS
+    missed = [
+        (slip.typed, slip.meant, suggestion)
+        for slip in slips
+        if (suggestion := engine.search(slip.typed, limit=1, passages=0).suggestion) != slip.meant
+    ]
+    assert len(missed) <= (1 - SHARE) * len(slips), missed
