@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from .analysis import Chains, fold
 from .models import Passage, Settings
@@ -72,18 +71,18 @@ def unit_spans(
         for spans, unit in zip(found, units, strict=True)
     ):
         chains = chains or Chains()
-        main = _copies(chains.main(text, positions=True, chars=True))
+        main = chains.main_terms(text)
         for spans, unit in zip(found, units, strict=True):
             spans += _term_spans(main, unit.highlight_terms())
             for seq in unit.sequences():
                 spans += _seq_spans(main, seq)
         if not all(found) and any(unit.parts for unit in units):
-            parts = _copies(chains.parts(text, positions=True, chars=True))
+            parts = chains.parts_terms(text)
             for spans, unit in zip(found, units, strict=True):
                 if not spans and unit.parts:
                     spans += _seq_spans(parts, unit.parts)
         if not all(found) and any(unit.by_reading for unit in units):
-            readings = _copies(chains.reading(text, positions=True, chars=True))
+            readings = chains.reading_terms(text)
             for spans, unit in zip(found, units, strict=True):
                 if unit.by_reading:
                     shown = _seq_spans(readings, unit.reading)
@@ -105,19 +104,6 @@ def _literal_spans(folded: str, unit: Unit, spellings: Iterable[str] = ()) -> li
                 out.append((start, start + len(needle)))
                 start = folded.find(needle, start + 1)
     return out
-
-
-class _Term(NamedTuple):
-    """What highlighting keeps of a token (Whoosh reuses one Token object)."""
-
-    text: str
-    pos: int
-    startchar: int
-    endchar: int
-
-
-def _copies(tokens) -> list[_Term]:
-    return [_Term(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
 
 
 def _term_spans(tokens, terms: set[str]) -> list[tuple[int, int]]:
