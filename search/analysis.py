@@ -563,9 +563,21 @@ def _main_forms(morph: Morph, pos: int, out: list[Term]) -> None:
     stem = verb_stem(morph)
     if stem and stem != first:
         out.append(Term(_katakana_stem(stem), pos, start, end, True))
-    surface = fold(morph.surface)
+    raw = morph.surface
+    if raw.isascii():
+        surface = raw.lower()  # fold's own way with ASCII
+    elif _folds_to_itself(raw[0]):
+        return  # the folded surface keeps a kana or kanji: not an ASCII word
+    else:
+        surface = fold(raw)
     if surface != norm and surface.isascii() and surface.isalnum():
         out.append(Term(_katakana_stem(surface), pos, start, end, True))
+
+
+def _folds_to_itself(ch: str) -> bool:
+    """Whether ``ch`` is a hiragana, katakana or unified ideograph, which
+    :func:`fold` leaves as it is (see :data:`FOLD_STABLE`)."""
+    return "\u3041" <= ch <= "\u3096" or "\u30a1" <= ch <= "\u30fa" or "\u4e00" <= ch <= "\u9fff"
 
 
 def describe_chain(chain) -> str:
