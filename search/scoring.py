@@ -209,17 +209,18 @@ def phrase_scores(searcher, phrase: wq.Phrase, docnums) -> dict[int, float]:
             continue
         matchers = [wq.Term(fieldname, w).matcher(leaf, context) for w in words]
         for docnum in local:
-            total = 0.0
             positions = []
             for m in matchers:
                 if m.is_active() and m.id() < docnum:
                     m.skip_to(docnum)
                 if not m.is_active() or m.id() != docnum:
                     break
-                total += m.score()
                 positions.append(m.value_as("positions"))
             else:
-                if _in_order(positions, slop):
+                if _in_order(positions, slop):  # scored only where the words stand in order
+                    total = 0.0
+                    for m in matchers:
+                        total += m.score()
                     out[docnum + offset] = total * phrase.boost
     return out
 
