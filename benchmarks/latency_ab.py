@@ -56,6 +56,7 @@ class Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-c", _WORKER, str(index), str(data)],
             env=env,
+            cwd=code,  # python -c puts the working directory first on sys.path
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -92,7 +93,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="timed runs of each query per version")
     args = parser.parse_args()
 
-    mix = perf.query_mix(baselines.load_posts(args.corpus), perf.dev_queries(), args.queries)
+    posts = baselines.load_posts(args.corpus)
+    if not posts:
+        parser.error(f"no posts in {args.corpus} (see --corpus)")
+    mix = perf.query_mix(posts, perf.dev_queries(), args.queries)
     queries = [q for _, q in mix]
     workers: dict[str, Worker] = {}
     for spec in args.versions:
