@@ -17,6 +17,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from whoosh.analysis import Composable, Filter, Token, Tokenizer
 
@@ -470,9 +471,26 @@ def ngram_analyzer() -> Composable:
     return BigramTokenizer()
 
 
+class Term(NamedTuple):
+    """One token of a chain, kept (Whoosh's tokens are one reused object)."""
+
+    text: str
+    pos: int
+    startchar: int
+    endchar: int
+    variant: bool = False
+
+
 class Chains:
     """The analyzers of one index, all built from one stop configuration,
-    so that posts, queries and highlighting see the same terms."""
+    so that posts, queries and highlighting see the same terms.
+
+    :meth:`main_terms`, :meth:`parts_terms` and :meth:`reading_terms` give
+    what ``main``, ``parts`` and ``reading`` yield for a text outside
+    indexing (with positions and character offsets), as a list computed
+    straight from the morphemes: highlighting analyses a few dozen passages
+    per query, and the chains' generator per step per token cost more than
+    Sudachi itself.  A test holds them to the chains."""
 
     def __init__(self, stoptags: frozenset[str] | None = None) -> None:
         self.stoptags = frozenset(STOP_TAGS if stoptags is None else stoptags)
@@ -483,6 +501,83 @@ class Chains:
 
     def is_stop(self, morph: Morph) -> bool:
         return is_stop(morph, self.stoptags)
+
+    def _content(self, text: str) -> Iterator[tuple[int, Morph]]:
+        """``(position, morph)`` of the morphemes the stop filter keeps, as
+        :class:`SudachiTokenizer` numbers them."""
+        stoptags = self.stoptags
+        pos = 0
+        for morph in morphs_for(text):
+            if joins_words(morph):
+                continue
+            if not is_stop(morph, stoptags):
+                yield pos, morph
+            pos += 1
+
+    def main_terms(self, text: str) -> list[Term]:
+        """What ``main`` yields for ``text``."""
+        out: list[Term] = []
+        for pos, morph in self._content(text):
+            _main_forms(morph, pos, out)
+        return out
+
+    def parts_terms(self, text: str) -> list[Term]:
+        """What ``parts`` yields for ``text`` (every short unit)."""
+        out: list[Term] = []
+        pos = None
+        for at, morph in self._content(text):
+            parts = morph.parts or (morph,)
+            pos = at if pos is None else max(pos + 1, at)
+            for i, part in enumerate(parts):
+                _main_forms(part, pos + i, out)
+            pos += len(parts) - 1
+        return out
+
+    def reading_terms(self, text: str) -> list[Term]:
+        """What ``reading`` yields for ``text``."""
+        out: list[Term] = []
+        for pos, morph in self._content(text):
+            if morph.surface.isascii():
+                reading = latin_reading(morph)
+            else:
+                reading = to_katakana(morph.reading)
+            if reading and is_kana(reading):
+                out.append(Term(reading, pos, morph.start, morph.end))
+        return out
+
+
+def _katakana_stem(text: str, min_length: int = 4) -> str:
+    """:class:`KatakanaStemFilter`'s change to one term."""
+    if len(text) >= min_length and text[-1] == "ー" and _is_katakana(text):
+        return text.rstrip("ー") or text
+    return text
+
+
+def _main_forms(morph: Morph, pos: int, out: list[Term]) -> None:
+    """The terms :class:`NormalizedFormFilter`, :class:`VerbStemFilter` and
+    :class:`KatakanaStemFilter` make of one morpheme, in their order."""
+    start, end = morph.start, morph.end
+    norm = morph.normalized.lower()
+    first = _katakana_stem(norm)
+    out.append(Term(first, pos, start, end))
+    stem = verb_stem(morph)
+    if stem and stem != first:
+        out.append(Term(_katakana_stem(stem), pos, start, end, True))
+    raw = morph.surface
+    if raw.isascii():
+        surface = raw.lower()  # fold's own way with ASCII
+    elif _folds_to_itself(raw[0]):
+        return  # the folded surface keeps a kana or kanji: not an ASCII word
+    else:
+        surface = fold(raw)
+    if surface != norm and surface.isascii() and surface.isalnum():
+        out.append(Term(_katakana_stem(surface), pos, start, end, True))
+
+
+def _folds_to_itself(ch: str) -> bool:
+    """Whether ``ch`` is a hiragana, katakana or unified ideograph, which
+    :func:`fold` leaves as it is (see :data:`FOLD_STABLE`)."""
+    return "\u3041" <= ch <= "\u3096" or "\u30a1" <= ch <= "\u30fa" or "\u4e00" <= ch <= "\u9fff"
 
 
 def describe_chain(chain) -> str:

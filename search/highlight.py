@@ -13,8 +13,8 @@ did.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from .analysis import Chains, fold
 from .models import Passage, Settings
@@ -72,18 +72,18 @@ def unit_spans(
         for spans, unit in zip(found, units, strict=True)
     ):
         chains = chains or Chains()
-        main = _copies(chains.main(text, positions=True, chars=True))
+        main = chains.main_terms(text)
         for spans, unit in zip(found, units, strict=True):
             spans += _term_spans(main, unit.highlight_terms())
             for seq in unit.sequences():
                 spans += _seq_spans(main, seq)
         if not all(found) and any(unit.parts for unit in units):
-            parts = _copies(chains.parts(text, positions=True, chars=True))
+            parts = chains.parts_terms(text)
             for spans, unit in zip(found, units, strict=True):
                 if not spans and unit.parts:
                     spans += _seq_spans(parts, unit.parts)
         if not all(found) and any(unit.by_reading for unit in units):
-            readings = _copies(chains.reading(text, positions=True, chars=True))
+            readings = chains.reading_terms(text)
             for spans, unit in zip(found, units, strict=True):
                 if unit.by_reading:
                     shown = _seq_spans(readings, unit.reading)
@@ -105,19 +105,6 @@ def _literal_spans(folded: str, unit: Unit, spellings: Iterable[str] = ()) -> li
                 out.append((start, start + len(needle)))
                 start = folded.find(needle, start + 1)
     return out
-
-
-class _Term(NamedTuple):
-    """What highlighting keeps of a token (Whoosh reuses one Token object)."""
-
-    text: str
-    pos: int
-    startchar: int
-    endchar: int
-
-
-def _copies(tokens) -> list[_Term]:
-    return [_Term(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
 
 
 def _term_spans(tokens, terms: set[str]) -> list[tuple[int, int]]:
@@ -188,14 +175,7 @@ def best_passages(
     bonus, cap = settings.passage_bonus, settings.passage_bonus_cap
     probe_keys = [(w, [*unit_keys(u), *spellings.get(u.text, ())]) for w, u in zip(worth, units, strict=True)]
     probe_keys = [(w, keys) for w, keys in probe_keys if keys]
-    probes = []
-    folded_body = fold(body) if probe_keys else ""  # length-preserving: slices line up
-    for idx, (a, b) in enumerate(spans if probe_keys else ()):
-        folded = folded_body[a:b]
-        shown = sum(w for w, keys in probe_keys if any(k in folded for k in keys))
-        if shown:
-            probes.append((-shown, idx))
-    probes.sort()
+    probes = _probes(fold(body), spans, probe_keys) if probe_keys else []
     scored: list[tuple[float, int, str, list[tuple[int, int]]]] = []
     seen_texts: set[str] = set()
 
@@ -232,6 +212,41 @@ def best_passages(
             a, b = spans[0]
             return (Passage(body[a:b], _heading(sections, a), ()),)
     return tuple(passages)
+
+
+def _probes(
+    folded_body: str, spans: Sequence[tuple[int, int]], probe_keys: list[tuple[float, list[str]]]
+) -> list[tuple[float, int]]:
+    """``(-worth, index)`` of the passages where a unit's key occurs, best
+    first: a passage is worth the weights of the units whose keys it holds.
+    ``folded_body`` is the folded body (folding keeps offsets), ``spans``
+    its passages, in order and apart (as :func:`split_passages` cuts them).
+    Each key is looked for once in the whole body rather than in each
+    passage."""
+    starts = [a for a, _ in spans]
+    per_unit = []
+    for weight, keys in probe_keys:
+        found: set[int] = set()
+        for key in keys:
+            if not key:
+                found.update(range(len(spans)))
+                continue
+            at = folded_body.find(key)
+            while at != -1:
+                idx = bisect_right(starts, at) - 1
+                if idx >= 0 and at + len(key) <= spans[idx][1]:
+                    found.add(idx)
+                    at = folded_body.find(key, spans[idx][1])  # this passage holds it
+                else:
+                    at = folded_body.find(key, at + 1)  # between passages, or across an end
+        per_unit.append((weight, found))
+    probes = []
+    for idx in set().union(*(found for _, found in per_unit)):
+        shown = sum(w for w, found in per_unit if idx in found)
+        if shown:
+            probes.append((-shown, idx))
+    probes.sort()
+    return probes
 
 
 def _heading(sections: Sequence[tuple[int, str]], offset: int) -> str:

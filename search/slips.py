@@ -377,10 +377,8 @@ def _likely_lines(text: str, typed: str, only_typed: bool = False) -> Iterator[s
 
 
 def _reading_span(line: str, seq: tuple[str, ...], chains: Chains) -> str | None:
-    tokens = [
-        (t.text, t.pos, t.startchar, t.endchar) for t in chains.reading(line, positions=True, chars=True)
-    ]
-    for i, (text, pos, start, _) in enumerate(tokens):
+    tokens = chains.reading_terms(line)
+    for i, (text, pos, start, *_) in enumerate(tokens):
         if text != seq[0]:
             continue
         end = None

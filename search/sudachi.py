@@ -44,6 +44,7 @@ def _tokenizer():
         tok = _local.dictionary.tokenizer(mode=SplitMode.C)
         _local.tokenizer = tok
         _local.split_a = SplitMode.A
+        _local.pos_of = {}  # part-of-speech id → its tags, for this thread's dictionary
     return tok
 
 
@@ -132,6 +133,7 @@ def analyze(text: str, with_parts: bool = True) -> list[Morph]:
         return []
     tok = _tokenizer()
     split_a = _local.split_a
+    pos_of = _local.pos_of
     safe = clean(text)
     out: list[Morph] = []
     for base, chunk in chunks(safe):
@@ -140,24 +142,33 @@ def analyze(text: str, with_parts: bool = True) -> list[Morph]:
             if with_parts:
                 pieces = m.split(split_a)
                 if len(pieces) > 1:
-                    parts = tuple(_morph(p, base, (), text) for p in pieces)
-            out.append(_morph(m, base, parts, text))
+                    parts = tuple(_morph(p, base, (), text, pos_of) for p in pieces)
+            out.append(_morph(m, base, parts, text, pos_of))
     return out
 
 
-def _morph(m, base: int, parts: tuple[Morph, ...], text: str) -> Morph:
+_new_tuple = tuple.__new__
+
+
+def _morph(m, base: int, parts: tuple[Morph, ...], text: str, pos_of: dict[int, tuple[str, ...]]) -> Morph:
     start = base + m.begin()
     end = base + m.end()
-    return Morph(
+    # a dictionary has a few hundred parts of speech: each is read once
+    pos_id = m.part_of_speech_id()
+    pos = pos_of.get(pos_id)
+    if pos is None:
+        pos = pos_of[pos_id] = _pos(m.part_of_speech())
+    fields = (
         text[start:end],
         start,
         end,
         m.normalized_form(),
         m.reading_form(),
-        _pos(m.part_of_speech()),
+        pos,
         tuple(m.synonym_group_ids()),
         parts,
     )
+    return _new_tuple(Morph, fields)  # Morph(*fields), without the keyword-aware constructor
 
 
 def _pos(full) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 import pytest
 
 from search.analysis import (
+    Chains,
     bigrams,
     fold,
     main_analyzer,
@@ -112,6 +113,23 @@ def test_offsets_point_at_the_original_text_in_every_post():
                 assert text[t.startchar : t.endchar] == t.morph.surface
         for t in ngram_analyzer()(text, chars=True):
             assert fold(text[t.startchar : t.endchar]) == t.text
+
+
+@pytest.mark.parametrize("stoptags", [None, frozenset({"助詞", "空白"})])
+def test_term_lists_are_what_the_chains_yield(stoptags):
+    """Highlighting reads term lists computed straight from the morphemes;
+    they are the chains' own tokens, whatever the text and stop tags."""
+    chains = Chains(stoptags)
+    texts = [path.read_text("utf-8") for path in sorted(DATA.glob("*.md"))]
+    texts.append("ユーザーがサーバーに書き込む。Python と tar、ネットワーク・インタフェース 16 進数")
+    for text in texts:
+        for name in ("main", "parts", "reading"):
+            chain = getattr(chains, name)
+            expected = [
+                (t.text, t.pos, t.startchar, t.endchar, getattr(t, "variant", False))
+                for t in chain(text, positions=True, chars=True)
+            ]
+            assert [tuple(t) for t in getattr(chains, f"{name}_terms")(text)] == expected, name
 
 
 def test_long_text_is_split_without_losing_or_shifting_characters():

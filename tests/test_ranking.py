@@ -165,7 +165,7 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
     """The fast scoring loop and cached field lengths give the scores
     Whoosh's own collector and BM25F give, across segments and deletions."""
     from whoosh import scoring
-    from whoosh.query import Phrase
+    from whoosh.query import Or, Phrase, Term
     from whoosh.searching import Searcher
 
     from search.query import unit_query
@@ -203,6 +203,21 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
             assert got.keys() == expected.keys() and expected, words
             for docnum, score in expected.items():
                 assert got[docnum] == pytest.approx(score, rel=1e-9), words
+        # phrases and boosted terms scored outright, a word repeated, a
+        # segment's missing word: the same posts and the same floats
+        queries = [
+            Phrase("body", ["液浸", "冷却", "技術"]),
+            Phrase("body", ["gpu", "冷却"], slop=3, boost=0.5),
+            Phrase("body", ["冷却", "冷却"], slop=4),
+            Phrase("title", ["液浸", "冷却"], boost=2.0),
+            Or([Term("body", "冷却", boost=0.7), Term("title", "冷却"), Phrase("body", ["液浸", "冷却"])]),
+        ]
+        for q in queries:
+            expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
+            got = scores(searcher, q)
+            assert got.keys() == expected.keys(), q
+            for docnum, score in expected.items():
+                assert got[docnum] == pytest.approx(score, rel=1e-12), q
 
 
 def test_one_occurrence_of_a_verb_counts_once(tmp_path):
