@@ -247,6 +247,35 @@ def test_neighbouring_words_found_together_rank_first(tmp_path):
         assert [h.id for h in hits] == ["p1.md", "p2.md"] and hits[0].score >= hits[1].score
 
 
+def test_a_long_guide_answering_in_one_section_outranks_a_passing_mention(tmp_path):
+    chores = "パッケージをインストールして設定ファイルを編集し、サービスを再起動する。" * 40
+    guide = "\n\n".join(
+        [
+            "## インストール\n\n" + chores,
+            "## 設定\n\n" + chores.replace("設定ファイル", "設定項目"),
+            "## ログの圧縮\n\n古いログは毎日 gzip で圧縮され、一週間保存される。",
+            "## 更新\n\n" + chores.replace("インストール", "アップグレード"),
+        ]
+    )
+    posts = {
+        "guide.md": guide,
+        "short.md": "ログを見てから、ファイルを圧縮して送った。",
+        "image.md": "画像を圧縮する。",
+        "net.md": "ネットワークの設定。",
+    }
+    data = corpus(tmp_path / "d", posts)
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        hits = e.search("ログを圧縮したい").hits
+        assert [h.id for h in hits[:2]] == ["guide.md", "short.md"]
+        assert hits[0].passages[0].heading == "ログの圧縮"
+        info = e.explain("ログを圧縮したい", post_id="guide.md")
+        assert info.section > 0 and info.total_score == pytest.approx(hits[0].score)
+    # scored as a whole, the long guide loses to the short page
+    with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=Settings(section_weight=0)) as e:
+        assert [h.id for h in e.search("ログを圧縮したい").hits[:2]] == ["short.md", "guide.md"]
+
+
 def test_question_noun_outweighs_a_rarer_verb(tmp_path):
     # 作る occurs in one post, ディレクトリ in three: by rarity alone the
     # post with only the verb would win (synonyms off: 作成 would also
