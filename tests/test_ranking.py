@@ -105,6 +105,13 @@ def test_an_adverb_stands_alone_as_a_modifier():
     assert [(u.text, u.modifier) for u in units] == [("しばらく", True), ("待っ", True), ("実行", False)]
 
 
+def test_how_to_use_weighs_as_a_modifier():
+    # VLOOKUP の使い方 asks about VLOOKUP: pages on how to use other things
+    # must not outrank the page of the name
+    units = analyse_units("VLOOKUP 使い方", None)
+    assert [(u.text, u.modifier) for u in units] == [("VLOOKUP", False), ("使い方", True)]
+
+
 def test_synonyms_expand_and_can_be_turned_off(tmp_path):
     data = corpus(tmp_path / "d", {"owner.md": "ファイルの所有者を変更する。", "x.md": "関係のない話。"})
     with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
