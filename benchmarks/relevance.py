@@ -4,6 +4,8 @@
     python benchmarks/relevance.py --set tests/relevance/manpages.jsonl \\
         --corpus ../shared/corpora/manpages-ja --json out.json
     python benchmarks/relevance.py --limit-posts 100     # quick look on a slice
+    python benchmarks/relevance.py --keep-indexes /tmp/ix --peers-from out.json
+                                          # jsearch only, on kept indexes; peers as before
 
 Each engine indexes the same posts: jsearch through :class:`search.Engine`
 (a full build into a temporary index), the peers through ``baselines.py``.
@@ -21,6 +23,7 @@ A default set whose corpus is missing is skipped with that hint.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -36,6 +39,15 @@ from search.errors import QueryError
 from search.evaluation import Judged, Ranked, Report, evaluate, load
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the man pages: beside the repository, or linked into benchmarks/corpora
+MANPAGES = next(
+    (
+        p
+        for p in (ROOT / "benchmarks/corpora/manpages-ja", ROOT.parent / "shared/corpora/manpages-ja")
+        if p.is_dir()
+    ),
+    ROOT.parent / "shared/corpora/manpages-ja",
+)
 LIBREOFFICE = ROOT / "benchmarks/corpora/libreoffice-help-ja"
 DEBIAN_REFERENCE = ROOT / "benchmarks/corpora/debian-reference-ja"
 #: how to produce a corpus that is not in the repository
@@ -44,7 +56,7 @@ CORPUS_HINTS = {
     DEBIAN_REFERENCE: "python benchmarks/debian_corpus.py debian-reference-ja",
 }
 DEFAULT_SETS = (
-    (ROOT / "tests/relevance/manpages.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
+    (ROOT / "tests/relevance/manpages.jsonl", MANPAGES),
     (ROOT / "tests/relevance/articles.jsonl", ROOT / "data"),
     # written from tasks before any engine ran on the corpus; the -holdout third is never tuned on
     (ROOT / "tests/relevance/libreoffice.jsonl", LIBREOFFICE),
@@ -53,11 +65,11 @@ DEFAULT_SETS = (
     (ROOT / "tests/relevance/libreoffice-holdout.jsonl", LIBREOFFICE),
     (ROOT / "tests/relevance/debian-reference-holdout.jsonl", DEBIAN_REFERENCE),
     # written after one round of ranking rules, then used for the next
-    (ROOT / "tests/relevance/manpages-holdout.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
+    (ROOT / "tests/relevance/manpages-holdout.jsonl", MANPAGES),
     # written and judged before any engine ran on it, then used for the next round
-    (ROOT / "tests/relevance/manpages-holdout2.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
+    (ROOT / "tests/relevance/manpages-holdout2.jsonl", MANPAGES),
     # written and judged before any engine ran on it; never tuned on
-    (ROOT / "tests/relevance/manpages-holdout3.jsonl", ROOT.parent / "shared/corpora/manpages-ja"),
+    (ROOT / "tests/relevance/manpages-holdout3.jsonl", MANPAGES),
 )
 DEFAULT_JSON = ROOT / "benchmarks/results/relevance.json"
 ENGINES = ("jsearch", *baselines.PEERS)
@@ -109,11 +121,16 @@ class Scored:
     index_bytes: int
 
 
-def score_jsearch(corpus: Path, queries: Sequence[Judged], workdir: Path) -> Scored:
-    index_dir = workdir / "jsearch-index"
+def score_jsearch(
+    corpus: Path, queries: Sequence[Judged], workdir: Path, index_dir: Path | None = None
+) -> Scored:
+    """jsearch's figures; with ``index_dir``, on the index kept there
+    (brought up to date, rebuilt only when the code's fingerprint changed)."""
+    keep = index_dir is not None
+    index_dir = index_dir if keep else workdir / "jsearch-index"
     with Engine(index_dir=index_dir, data_dir=corpus) as engine:
         started = time.perf_counter()
-        engine.update(rebuild=True)
+        engine.update(rebuild=not keep)
         built = time.perf_counter() - started
 
         def run(q: str) -> list[str]:
@@ -152,7 +169,13 @@ def _timed_evaluate(
 
 
 def run_set(
-    set_path: Path, corpus: Path, engines: Sequence[str], limit_posts: int | None, log: Callable[[str], None]
+    set_path: Path,
+    corpus: Path,
+    engines: Sequence[str],
+    limit_posts: int | None,
+    log: Callable[[str], None],
+    keep_indexes: Path | None = None,
+    peers_from: dict | None = None,
 ) -> dict:
     queries = load(set_path)
     unjudged = [j.id for j in queries if not j.relevant and j.kind != "noanswer"]
@@ -165,11 +188,19 @@ def run_set(
             data = baselines.make_corpus(corpus, workdir / "data", limit=limit_posts)
         posts = baselines.load_posts(data)
         log(f"{set_path.name}: {len(queries)} queries over {len(posts)} posts in {corpus}")
-        results = []
+        results: list[Scored | tuple[str, dict]] = []
+        kept = (peers_from or {}).get(set_path.stem, {}).get("engines", {})
         for name in engines:
+            if name != "jsearch" and name in kept:
+                log(f"  {name}: figures from the earlier run")
+                results.append((name, kept[name]))
+                continue
             log(f"  {name}: building and querying …")
             if name == "jsearch":
-                scored = score_jsearch(data, queries, workdir)
+                index_dir = None
+                if keep_indexes is not None:
+                    index_dir = keep_indexes / f"{corpus.resolve().name}-{limit_posts or 'all'}"
+                scored = score_jsearch(data, queries, workdir, index_dir)
             else:
                 scored = score_peer(name, queries, posts)
             log(f"  {name}: built in {scored.build_seconds:.1f}s, queried in {scored.query_seconds:.1f}s")
@@ -181,16 +212,17 @@ def run_set(
         "queries": len(queries),
         "answerable": sum(1 for j in queries if any(g > 0 for g in j.relevant.values())),
         "limit_posts": limit_posts,
-        "engines": {
-            s.engine: {
-                "build_seconds": round(s.build_seconds, 3),
-                "query_seconds": round(s.query_seconds, 3),
-                "index_bytes": s.index_bytes,
-                **s.report.to_json(),
-                **s.depth.to_json(),
-            }
-            for s in results
-        },
+        "engines": dict(s if isinstance(s, tuple) else (s.engine, _row(s)) for s in results),
+    }
+
+
+def _row(s: Scored) -> dict:
+    return {
+        "build_seconds": round(s.build_seconds, 3),
+        "query_seconds": round(s.query_seconds, 3),
+        "index_bytes": s.index_bytes,
+        **s.report.to_json(),
+        **s.depth.to_json(),
     }
 
 
@@ -241,6 +273,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--engines", nargs="+", choices=ENGINES, default=list(ENGINES), help="engines to compare"
     )
+    parser.add_argument(
+        "--keep-indexes",
+        type=Path,
+        default=None,
+        help="keep jsearch's index of each corpus in this folder and reuse it (updated, not rebuilt)",
+    )
+    parser.add_argument(
+        "--peers-from",
+        type=Path,
+        default=None,
+        help="take the peers' figures from this earlier JSON output instead of building them again",
+    )
     args = parser.parse_args(argv)
     if args.sets is None:
         if args.corpora:
@@ -277,8 +321,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    peers_from = json.loads(args.peers_from.read_text())["sets"] if args.peers_from else None
     started = time.perf_counter()
-    results = [run_set(s, c, args.engines, args.limit_posts, log) for s, c in args.pairs]
+    results = [
+        run_set(s, c, args.engines, args.limit_posts, log, args.keep_indexes, peers_from)
+        for s, c in args.pairs
+    ]
     out = {
         "machine": baselines.machine(),
         "seconds": round(time.perf_counter() - started, 1),

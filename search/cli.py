@@ -374,7 +374,8 @@ def explain(
         if info.coordination is not None:
             factor = (
                 f" ((units' sum, modifiers × {engine.settings.modifier_weight:g},"
-                f" + proximity {info.proximity or 0.0:.3f}) × coordination {info.coordination:.2f})"
+                f" + proximity {info.proximity or 0.0:.3f} + best section {info.section or 0.0:.3f})"
+                f" × coordination {info.coordination:.2f})"
             )
         console.print(f"[bold]{info.post_id}[/bold] {state}; total score {info.total_score:.3f}{factor}")
     console.print(f"[dim]{info.query}[/dim]")

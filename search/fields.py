@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 #: The kinds of field (see :func:`search.schema.build_schema`): analysed
 #: text, exact comma-separated values, a date, the post id, the stored
-#: record (:mod:`search.records`).
-KINDS = ("text", "keyword", "date", "id", "record")
+#: record (:mod:`search.records`), the section positions
+#: (:mod:`search.sections`).
+KINDS = ("text", "keyword", "date", "id", "record", "sections")
 #: The analysis chains a text field may use (attributes of
 #: :class:`search.analysis.Chains`).
 CHAINS = ("main", "parts", "reading", "ngram")
@@ -59,6 +60,12 @@ def _all_text(post: Post) -> str:
     return f"{post.title}\n\n{post.body}"
 
 
+def _sections(post: Post) -> tuple[str, list[int]]:
+    # the body field's text and where each section starts in it
+    skip = len(post.title) + 2
+    return _all_text(post), [skip + s.start for s in post.sections]
+
+
 def _keywords(values: tuple[str, ...]) -> str:
     return ",".join(v.replace(",", " ") for v in values)
 
@@ -89,6 +96,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("date", "date", _utc, filters=("date", "日付")),
     Field("doc", "record"),
+    Field("sections", "sections", _sections),
 )
 
 #: The field that holds all of a post's text (title and body), for

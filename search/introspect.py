@@ -82,6 +82,7 @@ class Explanation:
     matched: bool | None = None
     coordination: float | None = None  # factor on the units' sum (free words)
     proximity: float | None = None  # neighbouring units found together (free words)
+    section: float | None = None  # the best section's gain over the whole post (free words)
 
 
 def _clauses(q: wq.Query) -> tuple[str, ...]:
@@ -124,7 +125,12 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None, docnu
     total = parts.total(docnum)
     near = parts.near.get(docnum, 0.0)
     return replace(
-        info, total_score=total, matched=total > 0, coordination=parts.factors[docnum], proximity=near
+        info,
+        total_score=total,
+        matched=total > 0,
+        coordination=parts.factors[docnum],
+        proximity=near,
+        section=parts.sections.get(docnum, 0.0),
     )
 
 

@@ -31,20 +31,30 @@ goes into its score.  Strictness is the user's choice (``--all``,
    within ``proximity_slop`` positions in the body, times
    ``proximity_boost``, added to the sum before the factor: ファイルの名前を
    変えたい prefers ファイルの名前 to the two words pages apart.
-5. **Missing words.**  Each hit names the query's words it lacks
+5. **Best section (rescoring).**  Each of those posts that has headings
+   (:mod:`search.sections`) is also scored section by section: BM25 of the
+   units' words in the body over the section's own length (the corpus's
+   mean post length as the norm), times the section's coverage, as if the
+   section were a post.  The best section's score minus the whole body's,
+   scored the same way, times ``section_weight``, is added to the sum
+   before the factor (:func:`section_gains`): a long guide that answers
+   in one section ranks as that section would, and a post whose words are
+   spread over unrelated sections ranks lower.
+6. **Missing words.**  Each hit names the query's words it lacks
    (:func:`missing`), as typed.
 
-Score = (sum + proximity) × factor; ties go to the earlier post.  Any
+Score = (sum + proximity + section) × factor; ties go to the earlier post.  Any
 other query (filters, phrases, required or alternative clauses) is ranked
 by its Whoosh query's own BM25F score, over all its matches.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
@@ -68,9 +78,13 @@ class UnitScores:
     near: dict[int, float]  # proximity scores (the rescored posts only)
     factors: dict[int, float]  # coverage factors
     per_unit: tuple[dict[int, float], ...] = ()  # each unit's scores, all its posts
+    sections: dict[int, float] = field(
+        default_factory=dict
+    )  # best sections' gains, weighted (rescored posts)
 
     def total(self, docnum: int) -> float:
-        return (self.sums[docnum] + self.near.get(docnum, 0.0)) * self.factors[docnum]
+        extra = self.near.get(docnum, 0.0) + self.sections.get(docnum, 0.0)
+        return (self.sums[docnum] + extra) * self.factors[docnum]
 
 
 @dataclass(frozen=True)
@@ -140,13 +154,116 @@ def unit_scores(searcher, plan: Plan, settings: Settings, mask: set[int] | None 
                 sums[docnum] += score * weight
     factors = _coverage(searcher, units, per_unit, sums, settings)
     near: dict[int, float] = {}
+    best: dict[int, float] = {}
     phrases = proximity_queries([u for u in units if not u.part], settings)
-    if phrases:
+    if phrases or settings.section_weight:
         window = heapq.nlargest(settings.rescore_window, sums, key=lambda d: sums[d] * factors[d])
         for phrase in phrases:
             for docnum, score in phrase_scores(searcher, phrase, window).items():
                 near[docnum] = near.get(docnum, 0.0) + score
-    return UnitScores(sums, near, factors, tuple(per_unit))
+        if settings.section_weight:
+            gains = section_gains(searcher, units, per_unit, window, settings)
+            best = {docnum: gain * settings.section_weight for docnum, gain in gains.items()}
+    return UnitScores(sums, near, factors, tuple(per_unit), best)
+
+
+def section_gains(searcher, units: Sequence[Unit], per_unit, window, settings: Settings) -> dict[int, float]:
+    """How much more the best section of each post in ``window`` scores
+    than the whole post (less when no section holds the words the post
+    holds), for the posts with headings (see the module's rule, step 5)."""
+    from . import sections
+
+    mean = sections.mean_length(searcher)
+    if not mean:
+        return {}
+    total_docs = max(searcher.doc_count(), 1)
+    rarity = [math.log(1 + total_docs / (1 + len(docs))) for docs in per_unit]
+    counts = unit_weights(units, settings.modifier_count)
+    weights = unit_weights(units, settings.modifier_weight)
+    whole = sum(rarity[i] * counts[i] for i, u in enumerate(units) if not u.part)
+    chosen = [i for i, u in enumerate(units) if not u.part and u.terms and not u.field]
+    if not whole or not chosen:
+        return {}
+    bounds = {d: b for d in window if len(b := sections.bounds(searcher, d)) > 1}
+    if not bounds:
+        return {}
+    found = [starts(searcher, units[i], bounds) for i in chosen]
+    idfs = [sum(searcher.idf(fields.ALL_TEXT, alts[0]) for alts in units[i].terms) for i in chosen]
+    k1, b = settings.bm25_k1, settings.bm25_b
+    out: dict[int, float] = {}
+    for docnum, edges in bounds.items():
+        here = [(n, sorted(set(f[docnum]))) for n, f in enumerate(found) if docnum in f]
+        if not here:
+            continue
+
+        def score(start: int, end: int, here=here) -> float:
+            # BM25 of the units' occurrences in [start, end), over its own
+            # length, times its coverage, as a post of its own
+            norm = k1 * (1 - b + b * (end - start) / mean)
+            total = cover = 0.0
+            for n, where in here:
+                tf = bisect.bisect_left(where, end) - bisect.bisect_left(where, start)
+                if tf:
+                    i = chosen[n]
+                    total += weights[i] * idfs[n] * tf * (k1 + 1) / (tf + norm)
+                    cover += rarity[i] * counts[i]
+            return total * (cover / whole) ** settings.coordination
+
+        regions = zip([0, *edges[:-1]], edges, strict=True)
+        best = max(score(a, e) for a, e in regions if e > a)
+        out[docnum] = best - score(0, edges[-1])
+    return out
+
+
+def starts(searcher, unit: Unit, docnums) -> dict[int, list[int]]:
+    """Where ``unit``'s terms (any of a position's spellings, in order,
+    within its slop) start in the body of each of ``docnums`` that holds
+    them."""
+    fieldname = fields.ALL_TEXT
+    context = searcher.context()
+    wanted = sorted(docnums)
+    out: dict[int, list[int]] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        end = offset + leaf.doc_count_all()
+        local = [d - offset for d in wanted if offset <= d < end]
+        reader = leaf.reader()
+        matchers = [
+            [wq.Term(fieldname, w).matcher(leaf, context) for w in alts if (fieldname, w) in reader]
+            for alts in unit.terms
+        ]
+        if not local or not all(matchers):
+            continue
+        for docnum in local:
+            lists = []
+            for alternatives in matchers:
+                where: list[int] = []
+                for m in alternatives:
+                    if m.is_active() and m.id() < docnum:
+                        m.skip_to(docnum)
+                    if m.is_active() and m.id() == docnum:
+                        where.extend(m.value_as("positions"))
+                if not where:
+                    break
+                lists.append(where)
+            else:
+                first = lists[0]
+                if len(lists) > 1:
+                    following = [set(where) for where in lists[1:]]
+                    first = [p for p in first if _follows(p, following, unit.slop)]
+                if first:
+                    out[docnum + offset] = first
+    return out
+
+
+def _follows(start: int, following: Sequence[set[int]], slop: int) -> bool:
+    """Whether each set holds a position within ``slop`` after one of the
+    set before, from ``start``."""
+    ends = {start}
+    for where in following:
+        ends = {e + step for e in ends for step in range(1, slop + 1) if e + step in where}
+        if not ends:
+            return False
+    return True
 
 
 def _coverage(searcher, units: Sequence[Unit], per_unit, posts, settings: Settings) -> dict[int, float]:

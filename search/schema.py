@@ -9,9 +9,10 @@ from whoosh.formats import Existence
 from . import fields
 from .analysis import CHAIN_VERSION, Chains, describe_chain
 from .passages import RULES
+from .sections import SectionsColumn
 
 #: Bump when fields or their analysis change; part of the fingerprint.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def build_schema(chains: Chains | None = None) -> Schema:
@@ -39,6 +40,8 @@ def _whoosh_field(field: fields.Field, chains: Chains):
         return ID(stored=True, unique=True)
     if field.kind == "record":
         return STORED()
+    if field.kind == "sections":
+        return SectionsColumn()
     raise ValueError(f"field {field.name!r} has unknown kind {field.kind!r}")
 
 

@@ -137,6 +137,11 @@ _MODIFIERS = ("動詞", "形容詞", "連体詞")
 MODIFIER_POS = ("動詞", "形容詞", "代名詞", "連体詞", "副詞")
 
 
+#: Nouns that ask how rather than name a subject (VLOOKUP の使い方): they
+#: weigh as modifiers do.
+MANNER_NOUNS = frozenset({"使い方"})
+
+
 def unit_weights(units, modifier_weight: float) -> list[float]:
     """Each unit's weight among the others: a modifier among other words
     weighs ``modifier_weight``, as the answer often phrases it otherwise or
@@ -184,7 +189,7 @@ def unit_of(
                 found.append(seq)
         cap = Settings().max_synonyms if max_synonyms is None else max_synonyms
         syns = tuple(found[:cap])
-    modifier = bool(morphs) and all(m.pos[0] in MODIFIER_POS for m in morphs)
+    modifier = bool(morphs) and all(m.pos[0] in MODIFIER_POS or m.normalized in MANNER_NOUNS for m in morphs)
     return Unit(str(text), terms, parts, grams, reading, syns, loose=loose, modifier=modifier, slop=slop)
 
 

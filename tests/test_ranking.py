@@ -105,6 +105,13 @@ def test_an_adverb_stands_alone_as_a_modifier():
     assert [(u.text, u.modifier) for u in units] == [("しばらく", True), ("待っ", True), ("実行", False)]
 
 
+def test_how_to_use_weighs_as_a_modifier():
+    # VLOOKUP の使い方 asks about VLOOKUP: pages on how to use other things
+    # must not outrank the page of the name
+    units = analyse_units("VLOOKUP 使い方", None)
+    assert [(u.text, u.modifier) for u in units] == [("VLOOKUP", False), ("使い方", True)]
+
+
 def test_synonyms_expand_and_can_be_turned_off(tmp_path):
     data = corpus(tmp_path / "d", {"owner.md": "ファイルの所有者を変更する。", "x.md": "関係のない話。"})
     with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
@@ -260,6 +267,35 @@ def test_neighbouring_words_found_together_rank_first(tmp_path):
     with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=Settings(proximity_boost=0)) as e:
         hits = e.search("ファイルの名前を調べたい").hits
         assert [h.id for h in hits] == ["p1.md", "p2.md"] and hits[0].score >= hits[1].score
+
+
+def test_a_long_guide_answering_in_one_section_outranks_a_passing_mention(tmp_path):
+    chores = "パッケージをインストールして設定ファイルを編集し、サービスを再起動する。" * 40
+    guide = "\n\n".join(
+        [
+            "## インストール\n\n" + chores,
+            "## 設定\n\n" + chores.replace("設定ファイル", "設定項目"),
+            "## ログの圧縮\n\n古いログは毎日 gzip で圧縮され、一週間保存される。",
+            "## 更新\n\n" + chores.replace("インストール", "アップグレード"),
+        ]
+    )
+    posts = {
+        "guide.md": guide,
+        "short.md": "ログを見てから、ファイルを圧縮して送った。",
+        "image.md": "画像を圧縮する。",
+        "net.md": "ネットワークの設定。",
+    }
+    data = corpus(tmp_path / "d", posts)
+    with Engine(index_dir=tmp_path / "ix", data_dir=data) as e:
+        e.update()
+        hits = e.search("ログを圧縮したい").hits
+        assert [h.id for h in hits[:2]] == ["guide.md", "short.md"]
+        assert hits[0].passages[0].heading == "ログの圧縮"
+        info = e.explain("ログを圧縮したい", post_id="guide.md")
+        assert info.section > 0 and info.total_score == pytest.approx(hits[0].score)
+    # scored as a whole, the long guide loses to the short page
+    with Engine(index_dir=tmp_path / "ix", data_dir=data, settings=Settings(section_weight=0)) as e:
+        assert [h.id for h in e.search("ログを圧縮したい").hits[:2]] == ["short.md", "guide.md"]
 
 
 def test_question_noun_outweighs_a_rarer_verb(tmp_path):
