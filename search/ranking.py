@@ -58,10 +58,10 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from . import fields, records
+from . import fields, records, sections
 from .models import Settings
 from .query import Plan, unit_query
-from .scoring import BM25F, phrase_scores, scores
+from .scoring import BM25F, at, phrase_scores, phrase_starts, scores
 from .units import Unit, unit_weights
 
 
@@ -171,8 +171,6 @@ def section_gains(searcher, units: Sequence[Unit], per_unit, window, settings: S
     """How much more the best section of each post in ``window`` scores
     than the whole post (less when no section holds the words the post
     holds), for the posts with headings (see the module's rule, step 5)."""
-    from . import sections
-
     mean = sections.mean_length(searcher)
     if not mean:
         return {}
@@ -192,7 +190,7 @@ def section_gains(searcher, units: Sequence[Unit], per_unit, window, settings: S
     k1, b = settings.bm25_k1, settings.bm25_b
     out: dict[int, float] = {}
     for docnum, edges in bounds.items():
-        here = [(n, sorted(set(f[docnum]))) for n, f in enumerate(found) if docnum in f]
+        here = [(n, f[docnum]) for n, f in enumerate(found) if docnum in f]
         if not here:
             continue
 
@@ -218,7 +216,7 @@ def section_gains(searcher, units: Sequence[Unit], per_unit, window, settings: S
 def starts(searcher, unit: Unit, docnums) -> dict[int, list[int]]:
     """Where ``unit``'s terms (any of a position's spellings, in order,
     within its slop) start in the body of each of ``docnums`` that holds
-    them."""
+    them, in order."""
     fieldname = fields.ALL_TEXT
     context = searcher.context()
     wanted = sorted(docnums)
@@ -236,34 +234,14 @@ def starts(searcher, unit: Unit, docnums) -> dict[int, list[int]]:
         for docnum in local:
             lists = []
             for alternatives in matchers:
-                where: list[int] = []
-                for m in alternatives:
-                    if m.is_active() and m.id() < docnum:
-                        m.skip_to(docnum)
-                    if m.is_active() and m.id() == docnum:
-                        where.extend(m.value_as("positions"))
+                where = [p for m in alternatives if at(m, docnum) for p in m.value_as("positions")]
                 if not where:
                     break
                 lists.append(where)
             else:
-                first = lists[0]
-                if len(lists) > 1:
-                    following = [set(where) for where in lists[1:]]
-                    first = [p for p in first if _follows(p, following, unit.slop)]
-                if first:
+                if first := phrase_starts(lists, unit.slop):
                     out[docnum + offset] = first
     return out
-
-
-def _follows(start: int, following: Sequence[set[int]], slop: int) -> bool:
-    """Whether each set holds a position within ``slop`` after one of the
-    set before, from ``start``."""
-    ends = {start}
-    for where in following:
-        ends = {e + step for e in ends for step in range(1, slop + 1) if e + step in where}
-        if not ends:
-            return False
-    return True
 
 
 def _coverage(searcher, units: Sequence[Unit], per_unit, posts, settings: Settings) -> dict[int, float]:

@@ -11,6 +11,7 @@ computing the same numbers.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 
 from whoosh import query as wq
 from whoosh import scoring
@@ -211,9 +212,7 @@ def phrase_scores(searcher, phrase: wq.Phrase, docnums) -> dict[int, float]:
         for docnum in local:
             positions = []
             for m in matchers:
-                if m.is_active() and m.id() < docnum:
-                    m.skip_to(docnum)
-                if not m.is_active() or m.id() != docnum:
+                if not at(m, docnum):
                     break
                 positions.append(m.value_as("positions"))
             else:
@@ -223,6 +222,26 @@ def phrase_scores(searcher, phrase: wq.Phrase, docnums) -> dict[int, float]:
                         total += m.score()
                     out[docnum + offset] = total * phrase.boost
     return out
+
+
+def at(m, docnum: int) -> bool:
+    """Move matcher ``m`` forward to ``docnum``; whether that post holds
+    its term (``docnum`` must not be behind the matcher)."""
+    if m.is_active() and m.id() < docnum:
+        m.skip_to(docnum)
+    return m.is_active() and m.id() == docnum
+
+
+def phrase_starts(positions: Sequence[Sequence[int]], slop: int) -> list[int]:
+    """The positions of the first word from which each following word
+    stands within ``slop`` positions after the one before (in order)."""
+    steps = range(1, slop + 1)
+    valid = set(positions[-1])
+    for here in reversed(positions[:-1]):
+        valid = {p for p in here if any(p + step in valid for step in steps)}
+        if not valid:
+            return []
+    return sorted(valid)
 
 
 def _in_order(positions: list[list[int]], slop: int) -> bool:

@@ -195,21 +195,13 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
             plan = e._plan(text)
             queries = [plan.query] + [unit_query(u, e.settings, plan.memo) for u in plan.units]
             for q in queries:
-                expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
-                got = scores(searcher, q)
-                assert got.keys() == expected.keys(), text
-                for docnum, score in expected.items():
-                    assert got[docnum] == pytest.approx(score, rel=1e-9), text
+                _same_as_whoosh(reference, q, scores(searcher, q), 1e-9)
         # the proximity rescoring reads postings at given posts only, and
         # gives what Whoosh's phrase matcher gives there
         everyone = range(searcher.doc_count_all())
         for words, slop in ((["液浸", "冷却"], 1), (["gpu", "冷却"], 3), (["液浸", "冷却", "技術"], 1)):
             q = Phrase("body", words, slop=slop, boost=0.5)
-            expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
-            got = phrase_scores(searcher, q, everyone)
-            assert got.keys() == expected.keys() and expected, words
-            for docnum, score in expected.items():
-                assert got[docnum] == pytest.approx(score, rel=1e-9), words
+            assert _same_as_whoosh(reference, q, phrase_scores(searcher, q, everyone), 1e-9), words
         # phrases and boosted terms scored outright, a word repeated, a
         # segment's missing word: the same posts and the same floats
         queries = [
@@ -220,11 +212,17 @@ def test_scores_are_whooshs_bm25f_over_several_segments(data_copy, tmp_path):
             Or([Term("body", "冷却", boost=0.7), Term("title", "冷却"), Phrase("body", ["液浸", "冷却"])]),
         ]
         for q in queries:
-            expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
-            got = scores(searcher, q)
-            assert got.keys() == expected.keys(), q
-            for docnum, score in expected.items():
-                assert got[docnum] == pytest.approx(score, rel=1e-12), q
+            _same_as_whoosh(reference, q, scores(searcher, q), 1e-12)
+
+
+def _same_as_whoosh(reference, q, got: dict[int, float], rel: float) -> dict[int, float]:
+    """Assert that ``got`` holds the posts and scores Whoosh's own search
+    of ``q`` gives, to ``rel``; returns Whoosh's scores."""
+    expected = {hit.docnum: hit.score for hit in reference.search(q, limit=None)}
+    assert got.keys() == expected.keys(), q
+    for docnum, score in expected.items():
+        assert got[docnum] == pytest.approx(score, rel=rel), q
+    return expected
 
 
 def test_one_occurrence_of_a_verb_counts_once(tmp_path):
