@@ -47,7 +47,6 @@ class Plan:
     #: The top-level free-word units of a query that is nothing else
     #: (empty otherwise): these are ranked by :mod:`search.ranking`.
     ranked: tuple[Unit, ...] = ()
-    #: Units of ``ranked`` a post must match, before rarity (see ranking).
     exclude: wq.Query | None = None  # top-level exclusions of a ranked query
     memo: dict = field(default_factory=dict)  # substring verdicts (see Substring)
     spellings: dict[str, set[str]] = field(default_factory=dict)  # kana unit → its text forms
