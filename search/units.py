@@ -13,6 +13,7 @@ turns units into Whoosh queries.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import analysis
@@ -96,9 +97,14 @@ def analyse_units(
         morphs = analysis.morphs_for(chunk)
         if is_kana(chunk):
             # a word typed in kana is one unit (its reading may name kanji
-            # text), unless it is a single particle or auxiliary (です, の)
+            # text), unless it is a single particle or auxiliary (です, の);
+            # katakana words joined by particles (ユーザのパスワード) are
+            # several words, each a kana unit of its own
             if not (len(morphs) == 1 and chains.is_stop(morphs[0])):
-                units.append(unit_of(chunk, synonyms, chains, kana=True, max_synonyms=max_synonyms))
+                units.extend(
+                    unit_of(piece, synonyms, chains, kana=True, max_synonyms=max_synonyms)
+                    for piece in _kana_words(chunk, morphs, chains)
+                )
             continue
         run: list = []
         for m in morphs + [None]:
@@ -116,6 +122,29 @@ def analyse_units(
             if not stop:
                 run.append(m)
     return [u for u in units if u.terms or u.grams or u.reading]
+
+
+def _kana_words(chunk: str, morphs, chains: Chains) -> list[str]:
+    """The words of a kana chunk: cut at its particles and auxiliaries
+    when it holds katakana (バッファーをフラッシュ → バッファー, フラッシュ),
+    whole otherwise.  Sudachi cuts katakana words reliably, while an
+    all-hiragana chunk (ぱすわーどをかえたい) is often cut into nonsense, so
+    it stays one unit searched by its reading."""
+    if not _KATAKANA.search(chunk):
+        return [chunk]
+    words: list[str] = []
+    run: list = []
+    for m in [*morphs, None]:
+        if m is None or chains.is_stop(m):
+            if run:
+                words.append(chunk[run[0].start : run[-1].end])
+            run = []
+        else:
+            run.append(m)
+    return words if len(words) > 1 else [chunk]
+
+
+_KATAKANA = re.compile("[\u30a1-\u30fa]")
 
 
 def _modifies(before, morph) -> bool:

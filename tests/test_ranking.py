@@ -88,6 +88,22 @@ def test_kana_query_ranks_as_the_posts_spelling_would(tmp_path):
         assert [h.id for h in e.search("title:あっしゅく").hits] == ["gzip.md"]
 
 
+def test_katakana_words_joined_by_particles_rank_rather_than_require_the_phrase(tmp_path):
+    # ディスクがマウントされていない is two words, not one kana phrase: a post
+    # that names only the disk is still found, after the one with both
+    posts = {
+        "both.md": "ディスクをマウントする手順。",
+        "disk.md": "ディスクの状態を確かめる。",
+        "other.md": "天気の話。",
+    }
+    with indexed(tmp_path, posts) as e:
+        hits = e.search("ディスクがマウントされていない").hits
+        assert [h.id for h in hits] == ["both.md", "disk.md"]
+        assert [h.missing for h in hits] == [(), ("マウント",)]
+    # an all-hiragana query, which Sudachi often cuts wrongly, stays one unit
+    assert [u.text for u in analyse_units("ぱすわーどをかえたい", None)] == ["ぱすわーどをかえたい"]
+
+
 def test_parts_find_compounds(small):
     assert {h.id for h in small.search("センター").hits} == {"kanji.md"}
 
