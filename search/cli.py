@@ -358,7 +358,14 @@ def explain(
     console.print("[bold]units[/bold] (a post that matches one is ranked by the share it covers):")
     for u in info.units:
         score = f"  [cyan]score {u.score:.3f}[/cyan]" if u.score is not None else ""
-        console.print(f"  [bold]{u.text}[/bold]{score}")
+        role = (
+            f" [dim](part, × {engine.settings.part_weight:g})[/dim]"
+            if u.part
+            else f" [dim](modifier, × {engine.settings.modifier_weight:g})[/dim]"
+            if u.modifier
+            else ""
+        )
+        console.print(f"  [bold]{u.text}[/bold]{role}{score}")
         for c in u.clauses:
             console.print(f"      {c}")
         if u.synonyms:

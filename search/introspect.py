@@ -68,6 +68,7 @@ class UnitExplanation:
     score: float | None = None  # contribution to the explained post
     spelled: tuple[str, ...] = ()  # a kana unit's spellings in the posts, scored at the reading's weight
     modifier: bool = False  # weighs less among other words (see search.ranking)
+    part: bool = False  # one word of the compound before it, weak evidence (see search.ranking)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None, docnu
                 score,
                 tuple(" ".join(u.text for u in spelling) for spelling in unit.spelled),
                 unit.modifier,
+                unit.part,
             )
         )
     info = Explanation(

@@ -13,7 +13,11 @@ goes into its score.  Strictness is the user's choice (``--all``,
 1. **Unit scores.**  Each unit is scored once, as BM25F over its fields
    (:func:`search.query.unit_query`).  A compound typed as one word
    (液浸冷却) is a unit, its phrase strong evidence, and each of its words
-   (液浸, 冷却) a ``part`` unit of its own, weak evidence.
+   (液浸, 冷却) a ``part`` unit of its own, weak evidence; so are the short
+   units of a compound the dictionary lists as one word (IPアドレス: IP,
+   アドレス), which count only in posts without the compound (the post
+   that writes it holds them inside it, where they score lower than
+   written apart).
 2. **Sum.**  A post's sum is its units' scores, a modifier's (verb,
    adjective, demonstrative, interrogative, adverb: ``units.MODIFIER_POS``)
    times ``modifier_weight`` when other words stand beside it
@@ -148,9 +152,14 @@ def unit_scores(searcher, plan: Plan, settings: Settings, mask: set[int] | None 
         w * settings.part_weight if unit.part else w
         for w, unit in zip(unit_weights(units, settings.modifier_weight), units, strict=True)
     ]
-    for unit_score, weight in zip(per_unit, weights, strict=True):
+    whole = _compound_of(units)
+    for i, (unit_score, weight) in enumerate(zip(per_unit, weights, strict=True)):
+        # a compound's word counts where the compound is not: a post that
+        # writes the compound holds its words already
+        owner = whole[i]
+        has_compound = per_unit[owner] if owner is not None and not units[owner].phrase else ()
         for docnum, score in unit_score.items():
-            if docnum in sums:
+            if docnum in sums and docnum not in has_compound:
                 sums[docnum] += score * weight
     factors = _coverage(searcher, units, per_unit, sums, settings)
     near: dict[int, float] = {}
@@ -278,6 +287,17 @@ def _coverage(searcher, units: Sequence[Unit], per_unit, posts, settings: Settin
     if not whole:
         return dict.fromkeys(posts, 1.0)
     return {d: (c / whole) ** power for d, c in credit.items()}
+
+
+def _compound_of(units: Sequence[Unit]) -> list[int | None]:
+    """For each unit, the index of the compound it is a part of, or None."""
+    out: list[int | None] = []
+    owner = None
+    for i, unit in enumerate(units):
+        if not unit.part:
+            owner = i
+        out.append(owner if unit.part else None)
+    return out
 
 
 def _parts_after(units: Sequence[Unit], i: int) -> list[int]:

@@ -226,8 +226,17 @@ def compound_parts(unit: Unit, chains: Chains) -> list[Unit]:
     """The words of a compound typed as one word (液浸冷却 → 液浸, 冷却), each
     a weak unit of its own (``part``) named by its text as typed: a post
     that writes the words apart, or only some of them, is weaker evidence
-    than the compound, but evidence."""
-    if not (unit.loose and unit.phrase) or unit.field:
+    than the compound, but evidence.  A compound the dictionary lists as
+    one word (IPアドレス) has its short units as words (IP, アドレス)."""
+    if not unit.loose or unit.field:
+        return []
+    if unit.apart:
+        return [
+            Unit(text, ((t.text,),), (t.text,), tuple(analysis.bigrams(text)), part=True)
+            for t in chains.parts(unit.text, positions=True, chars=True, mode="query")
+            if not t.variant and (text := unit.text[t.startchar : t.endchar])
+        ]
+    if not unit.phrase:
         return []
     surfaces: dict[int, str] = {}
     for t in chains.main(unit.text, positions=True, chars=True, mode="query"):

@@ -365,7 +365,10 @@ def test_modifier_and_noun_are_separate_units(tmp_path):
     }
     with indexed(tmp_path, posts) as e:
         query = "新しいユーザーアカウントを追加したい"
-        assert [u.text for u in e.explain(query).units] == ["新しい", "ユーザーアカウント", "追加"]
+        units = e.explain(query).units
+        assert [u.text for u in units if not u.part] == ["新しい", "ユーザーアカウント", "追加"]
+        # the dictionary's compound is followed by its words, weak evidence
+        assert [u.text for u in units if u.part] == ["ユーザー", "アカウント"]
         assert e.search(query).hits[0].id == "acct.md"
 
 
@@ -410,9 +413,24 @@ def test_a_dictionary_compound_finds_its_parts_written_apart(tmp_path):
     }
     with indexed(tmp_path, posts) as e:
         hits = e.search("ユーザーIDを知りたい").hits
-        assert [h.id for h in hits] == ["whole.md", "apart.md"]
+        # the words apart in different sentences are weaker evidence, last
+        assert [h.id for h in hits] == ["whole.md", "apart.md", "none.md"]
         (passage,) = hits[1].passages[:1]
         assert [passage.text[a:b] for a, b in passage.highlights] == ["ユーザ ID"]
+
+
+def test_a_dictionary_compound_ranks_posts_with_one_of_its_words(tmp_path):
+    # IPアドレス is one word to Sudachi; a post about addresses that never
+    # says IP is weaker evidence, not no evidence, and says what it lacks
+    posts = {
+        "ip.md": "IPアドレスを固定する。",
+        "mac.md": "MAC アドレスを表示する。",
+        "other.md": "天気の話。",
+    }
+    with indexed(tmp_path, posts) as e:
+        hits = e.search("IPアドレスを固定したい").hits
+        assert [h.id for h in hits] == ["ip.md", "mac.md"]
+        assert [h.missing for h in hits] == [(), ("IP", "固定")]
 
 
 def test_a_new_field_is_one_registry_entry(tmp_path, monkeypatch):
