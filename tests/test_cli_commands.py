@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import signal
 import subprocess
@@ -94,8 +95,11 @@ def test_watch_without_a_data_folder_is_a_usage_error(tmp_path, jsearch):
 
 def test_watch_reports_an_edit_and_stops_cleanly_on_ctrl_c(tmp_path, data_copy, jsearch_script):
     args = ["watch", "--debounce", "0.1", "--data", str(data_copy), "--index", str(tmp_path / "ix")]
+    # the fault handler dumps every thread's stack on SIGABRT, should the
+    # process fail to stop
+    env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
     proc = subprocess.Popen(
-        [str(jsearch_script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(jsearch_script), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
@@ -116,7 +120,12 @@ def test_watch_reports_an_edit_and_stops_cleanly_on_ctrl_c(tmp_path, data_copy, 
         assert line.startswith("updated index") and "1 updated" in line and FOXCONN in line
     finally:
         proc.send_signal(signal.SIGINT)
-        code = proc.wait(timeout=120)
+        try:
+            code = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            proc.wait(timeout=30)
+            pytest.fail(f"jsearch watch did not stop on Ctrl-C; its threads:\n{proc.stderr.read()}")
     stderr = proc.stderr.read()
     assert code == 0, stderr
     assert "stopped" in stderr and "Traceback" not in stderr
