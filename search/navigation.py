@@ -63,7 +63,9 @@ def suggest(searcher, plan: Plan, original: str, has_hits) -> str | None:
         term = unit.terms[0][0]
         if reader.doc_frequency(ALL_TEXT, term) > 0:
             continue
-        maxdist = 1 if len(term) <= 4 else 2
+        # a kana or kanji carries more of a word than a letter: two edits
+        # turn パスワード into パワー, a word, not a typo of it
+        maxdist = 1 if len(term) <= (4 if term.isascii() else 6) else 2
         found = corrector.suggest(term, limit=1, maxdist=maxdist, prefix=1)
         if found and unit.text in text:
             text = text.replace(unit.text, found[0], 1)

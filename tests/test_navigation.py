@@ -54,6 +54,18 @@ def test_misspelled_word_gets_a_suggestion_that_finds_posts(engine):
     assert [h.id for h in engine.search(result.suggestion).hits] == ["gpu.md"]
 
 
+def test_a_japanese_word_is_not_corrected_into_another_word(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "power.md").write_text("---\ntitle: 電源\n---\nパワーの話。キーボードを使う。\n", "utf-8")
+    with Engine(index_dir=tmp_path / "index", data_dir=data) as e:
+        e.update()
+        # two of five characters changed is another word, not a typo
+        assert e.search("パスワード").suggestion is None
+        # one is a typo
+        assert e.search("キーボウド").suggestion == "キーボード"
+
+
 def test_no_suggestion_when_something_matches_or_nothing_is_close(engine):
     assert engine.search("kubernetes").suggestion is None
     assert engine.search("zzzzqqqq").suggestion is None
