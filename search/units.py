@@ -231,11 +231,13 @@ def compound_parts(unit: Unit, chains: Chains) -> list[Unit]:
     if not unit.loose or unit.field:
         return []
     if unit.apart:
-        return [
+        words = [
             Unit(text, ((t.text,),), (t.text,), tuple(analysis.bigrams(text)), part=True)
             for t in chains.parts(unit.text, positions=True, chars=True, mode="query")
             if not t.variant and (text := unit.text[t.startchar : t.endchar])
         ]
+        # read alone, the text may be one word again (並べ替え, a noun)
+        return words if len(words) > 1 else []
     if not unit.phrase:
         return []
     surfaces: dict[int, str] = {}

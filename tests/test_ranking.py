@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from search import Engine
+from search.analysis import Chains
 from search.models import Settings
-from search.units import analyse_units
+from search.units import analyse_units, compound_parts
 
 
 def corpus(root: Path, posts: dict[str, str]) -> Path:
@@ -431,6 +432,15 @@ def test_a_dictionary_compound_ranks_posts_with_one_of_its_words(tmp_path):
         hits = e.search("IPアドレスを固定したい").hits
         assert [h.id for h in hits] == ["ip.md", "mac.md"]
         assert [h.missing for h in hits] == [(), ("IP", "固定")]
+
+
+def test_a_word_that_reads_as_one_word_alone_has_no_parts():
+    # 並べ替え(たい) is a compound verb in the query, a noun read alone: its
+    # only "part" would be itself
+    unit = analyse_units("行を並べ替えたい", None)[1]
+    assert unit.text == "並べ替え" and compound_parts(unit, Chains()) == []
+    (ip,) = analyse_units("IPアドレス", None)
+    assert [p.text for p in compound_parts(ip, Chains())] == ["IP", "アドレス"]
 
 
 def test_a_new_field_is_one_registry_entry(tmp_path, monkeypatch):
