@@ -89,19 +89,30 @@ def test_kana_query_ranks_as_the_posts_spelling_would(tmp_path):
         assert [h.id for h in e.search("title:あっしゅく").hits] == ["gzip.md"]
 
 
-def test_katakana_words_joined_by_particles_rank_rather_than_require_the_phrase(tmp_path):
-    # ディスクがマウントされていない is two words, not one kana phrase: a post
-    # that names only the disk is still found, after the one with both
-    posts = {
-        "both.md": "ディスクをマウントする手順。",
-        "disk.md": "ディスクの状態を確かめる。",
-        "other.md": "天気の話。",
-    }
-    with indexed(tmp_path, posts) as e:
-        hits = e.search("ディスクがマウントされていない").hits
-        assert [h.id for h in hits] == ["both.md", "disk.md"]
-        assert [h.missing for h in hits] == [(), ("マウント",)]
-    # an all-hiragana query, which Sudachi often cuts wrongly, stays one unit
+@pytest.mark.parametrize(
+    ("query", "both", "one", "lacks"),
+    [
+        # two katakana words joined by particles, not one kana phrase
+        (
+            "ディスクがマウントされていない",
+            "ディスクをマウントする手順。",
+            "ディスクの状態を確かめる。",
+            ("マウント",),
+        ),
+        # IPアドレス is one word to Sudachi: a post about addresses that never
+        # says IP is weaker evidence, not no evidence
+        ("IPアドレスを固定したい", "IPアドレスを固定する。", "MAC アドレスを表示する。", ("IP", "固定")),
+    ],
+)
+def test_a_post_with_one_of_the_words_follows_and_says_what_it_lacks(tmp_path, query, both, one, lacks):
+    with indexed(tmp_path, {"both.md": both, "one.md": one, "other.md": "天気の話。"}) as e:
+        hits = e.search(query).hits
+        assert [h.id for h in hits] == ["both.md", "one.md"]
+        assert [h.missing for h in hits] == [(), lacks]
+
+
+def test_an_all_hiragana_query_stays_one_unit():
+    # Sudachi often cuts hiragana wrongly; the reading searches it whole
     assert [u.text for u in analyse_units("ぱすわーどをかえたい", None)] == ["ぱすわーどをかえたい"]
 
 
@@ -418,20 +429,6 @@ def test_a_dictionary_compound_finds_its_parts_written_apart(tmp_path):
         assert [h.id for h in hits] == ["whole.md", "apart.md", "none.md"]
         (passage,) = hits[1].passages[:1]
         assert [passage.text[a:b] for a, b in passage.highlights] == ["ユーザ ID"]
-
-
-def test_a_dictionary_compound_ranks_posts_with_one_of_its_words(tmp_path):
-    # IPアドレス is one word to Sudachi; a post about addresses that never
-    # says IP is weaker evidence, not no evidence, and says what it lacks
-    posts = {
-        "ip.md": "IPアドレスを固定する。",
-        "mac.md": "MAC アドレスを表示する。",
-        "other.md": "天気の話。",
-    }
-    with indexed(tmp_path, posts) as e:
-        hits = e.search("IPアドレスを固定したい").hits
-        assert [h.id for h in hits] == ["ip.md", "mac.md"]
-        assert [h.missing for h in hits] == [(), ("IP", "固定")]
 
 
 def test_a_word_that_reads_as_one_word_alone_has_no_parts():
