@@ -152,12 +152,11 @@ def unit_scores(searcher, plan: Plan, settings: Settings, mask: set[int] | None 
         w * settings.part_weight if unit.part else w
         for w, unit in zip(unit_weights(units, settings.modifier_weight), units, strict=True)
     ]
-    whole = _compound_of(units)
+    # a dictionary compound's word counts where the compound is not: a post
+    # that writes the compound holds its words already
+    owner = {j: i for i, u in enumerate(units) if not (u.part or u.phrase) for j in _parts_after(units, i)}
     for i, (unit_score, weight) in enumerate(zip(per_unit, weights, strict=True)):
-        # a compound's word counts where the compound is not: a post that
-        # writes the compound holds its words already
-        owner = whole[i]
-        has_compound = per_unit[owner] if owner is not None and not units[owner].phrase else ()
+        has_compound = per_unit[owner[i]] if i in owner else ()
         for docnum, score in unit_score.items():
             if docnum in sums and docnum not in has_compound:
                 sums[docnum] += score * weight
@@ -287,17 +286,6 @@ def _coverage(searcher, units: Sequence[Unit], per_unit, posts, settings: Settin
     if not whole:
         return dict.fromkeys(posts, 1.0)
     return {d: (c / whole) ** power for d, c in credit.items()}
-
-
-def _compound_of(units: Sequence[Unit]) -> list[int | None]:
-    """For each unit, the index of the compound it is a part of, or None."""
-    out: list[int | None] = []
-    owner = None
-    for i, unit in enumerate(units):
-        if not unit.part:
-            owner = i
-        out.append(owner if unit.part else None)
-    return out
 
 
 def _parts_after(units: Sequence[Unit], i: int) -> list[int]:
