@@ -130,7 +130,7 @@ def _kana_words(chunk: str, morphs, chains: Chains) -> list[str]:
     whole otherwise.  Sudachi cuts katakana words reliably, while an
     all-hiragana chunk (ぱすわーどをかえたい) is often cut into nonsense, so
     it stays one unit searched by its reading."""
-    if not _KATAKANA.search(chunk):
+    if not _KATAKANA.search(fold(chunk)):
         return [chunk]
     words: list[str] = []
     run: list = []

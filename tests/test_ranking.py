@@ -111,8 +111,10 @@ def test_a_post_with_one_of_the_words_follows_and_says_what_it_lacks(tmp_path, q
         assert [h.missing for h in hits] == [(), lacks]
 
 
-def test_an_all_hiragana_query_stays_one_unit():
-    # Sudachi often cuts hiragana wrongly; the reading searches it whole
+def test_katakana_words_are_cut_at_particles_and_hiragana_stays_whole():
+    # half-width katakana too; Sudachi often cuts hiragana wrongly, so the
+    # reading searches it whole
+    assert [u.text for u in analyse_units("ﾕｰｻﾞのﾊﾟｽﾜｰﾄﾞ", None)] == ["ﾕｰｻﾞ", "ﾊﾟｽﾜｰﾄﾞ"]
     assert [u.text for u in analyse_units("ぱすわーどをかえたい", None)] == ["ぱすわーどをかえたい"]
 
 
