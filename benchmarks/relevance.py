@@ -6,6 +6,9 @@
     python benchmarks/relevance.py --limit-posts 100     # quick look on a slice
     python benchmarks/relevance.py --keep-indexes /tmp/ix --peers-from out.json
                                           # jsearch only, on kept indexes; peers as before
+    python benchmarks/relevance.py --keep-indexes /tmp/ix --peers-from out.json \\
+        --setting coordination=0.4 --setting field_weights.title=2
+                                          # a ranking constant changed, for the keep rule
 
 Each engine indexes the same posts: jsearch through :class:`search.Engine`
 (a full build into a temporary index), the peers through ``baselines.py``.
@@ -13,7 +16,11 @@ Every engine is scored with :func:`search.evaluation.evaluate` (top 10).
 Prints MRR@10, nDCG@10 and Recall@10 per engine; from each engine's top 100,
 Recall@100, the answerable queries with no relevant post in the top 100
 (``miss@100``) and those with no hits at all (``zero``); then MRR@10 per query
-kind.  Writes everything as JSON (default ``benchmarks/results/relevance.json``).
+kind, and last each engine's MRR@10 averaged over the sets (a rule is kept
+only if it raises jsearch's mean and lowers no set by more than 0.01).
+``--setting`` changes one of :class:`search.models.Settings` for jsearch
+(ranking constants need no rebuild).  Writes everything as JSON (default
+``benchmarks/results/relevance.json``).
 
 The LibreOffice help and Debian Reference corpora are not in the repository:
 ``python benchmarks/debian_corpus.py`` builds them into ``benchmarks/corpora/``.
@@ -23,6 +30,7 @@ A default set whose corpus is missing is skipped with that hint.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -37,6 +45,7 @@ from search import Engine
 from search.documents import Post
 from search.errors import QueryError
 from search.evaluation import Judged, Ranked, Report, evaluate, load
+from search.models import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the man pages: beside the repository, or linked into benchmarks/corpora
@@ -122,13 +131,17 @@ class Scored:
 
 
 def score_jsearch(
-    corpus: Path, queries: Sequence[Judged], workdir: Path, index_dir: Path | None = None
+    corpus: Path,
+    queries: Sequence[Judged],
+    workdir: Path,
+    index_dir: Path | None = None,
+    settings: Settings | None = None,
 ) -> Scored:
     """jsearch's figures; with ``index_dir``, on the index kept there
     (brought up to date, rebuilt only when the code's fingerprint changed)."""
     keep = index_dir is not None
     index_dir = index_dir if keep else workdir / "jsearch-index"
-    with Engine(index_dir=index_dir, data_dir=corpus) as engine:
+    with Engine(index_dir=index_dir, data_dir=corpus, settings=settings) as engine:
         started = time.perf_counter()
         engine.update(rebuild=not keep)
         built = time.perf_counter() - started
@@ -176,6 +189,7 @@ def run_set(
     log: Callable[[str], None],
     keep_indexes: Path | None = None,
     peers_from: dict | None = None,
+    settings: Settings | None = None,
 ) -> dict:
     queries = load(set_path)
     unjudged = [j.id for j in queries if not j.relevant and j.kind != "noanswer"]
@@ -200,7 +214,7 @@ def run_set(
                 index_dir = None
                 if keep_indexes is not None:
                     index_dir = keep_indexes / f"{corpus.resolve().name}-{limit_posts or 'all'}"
-                scored = score_jsearch(data, queries, workdir, index_dir)
+                scored = score_jsearch(data, queries, workdir, index_dir, settings)
             else:
                 scored = score_peer(name, queries, posts)
             log(f"  {name}: built in {scored.build_seconds:.1f}s, queried in {scored.query_seconds:.1f}s")
@@ -262,6 +276,35 @@ def format_set(result: dict) -> str:
     return "\n".join(lines)
 
 
+def settings_from(pairs: Sequence[str]) -> Settings:
+    """:class:`Settings` with ``NAME=VALUE`` changes (``field_weights.title=2``)."""
+    base = Settings()
+    changes: dict = {}
+    weights = dict(base.field_weights)
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--setting {pair!r}: expected NAME=VALUE")
+        if name.startswith("field_weights."):
+            weights[name.removeprefix("field_weights.")] = float(value)
+            changes["field_weights"] = weights
+            continue
+        if name == "field_weights" or not hasattr(base, name):
+            raise ValueError(f"--setting {pair!r}: Settings has no {name!r}")
+        kind = type(getattr(base, name))
+        changes[name] = kind(float(value)) if kind in (int, float) else kind(value)
+    return dataclasses.replace(base, **changes)
+
+
+def format_means(results: Sequence[dict]) -> str:
+    """Each engine's MRR@10 averaged over the sets it was scored on."""
+    lines = [f"MRR@10, mean over {len(results)} sets"]
+    for name in dict.fromkeys(n for r in results for n in r["engines"]):
+        values = [r["engines"][name]["overall"]["mrr@10"] for r in results if name in r["engines"]]
+        lines.append(f"{name:<16} {sum(values) / len(values):.4f}")
+    return "\n".join(lines)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Relevance of jsearch and its peers on judged query sets.")
     parser.add_argument("--set", type=Path, action="append", dest="sets", help="JSON-lines query set")
@@ -285,7 +328,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="take the peers' figures from this earlier JSON output instead of building them again",
     )
+    parser.add_argument(
+        "--setting",
+        action="append",
+        metavar="NAME=VALUE",
+        help="change one of jsearch's ranking settings (field_weights.FIELD=W for a field's weight)",
+    )
     args = parser.parse_args(argv)
+    try:
+        args.settings = settings_from(args.setting or [])
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.sets is None:
         if args.corpora:
             parser.error("--corpus needs a --set")
@@ -324,15 +377,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     peers_from = json.loads(args.peers_from.read_text())["sets"] if args.peers_from else None
     started = time.perf_counter()
     results = [
-        run_set(s, c, args.engines, args.limit_posts, log, args.keep_indexes, peers_from)
+        run_set(s, c, args.engines, args.limit_posts, log, args.keep_indexes, peers_from, args.settings)
         for s, c in args.pairs
     ]
     out = {
         "machine": baselines.machine(),
         "seconds": round(time.perf_counter() - started, 1),
+        "settings": args.setting or [],
         "sets": {Path(r["set"]).stem: r for r in results},
     }
     print("\n\n".join(format_set(r) for r in results))
+    print("\n" + format_means(results))
     baselines.write_json(args.json, out)
     print(f"\nwritten to {args.json}")
     return 0
