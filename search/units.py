@@ -106,42 +106,40 @@ def analyse_units(
                     for piece in _kana_words(chunk, morphs, chains)
                 )
             continue
-        run: list = []
-        for m in morphs + [None]:
-            if m is not None and analysis.joins_words(m):
-                continue  # メッセージ・キュー is one compound
-            stop = m is None or chains.is_stop(m)
-            # a unit ends at a stop word, and before a noun that a verb,
-            # adjective or adnominal modifies (新しい|アカウント): such a
-            # pair is a phrase of the question, not a compound of the text
-            if run and (stop or _modifies(run[-1], m)):
-                start, end = run[0].start, run[-1].end
-                piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
-                units.append(unit_of(piece, synonyms, chains, loose=True, max_synonyms=max_synonyms))
-                run = []
-            if not stop:
-                run.append(m)
+        for start, end in _spans(morphs, chains):
+            piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
+            units.append(unit_of(piece, synonyms, chains, loose=True, max_synonyms=max_synonyms))
     return [u for u in units if u.terms or u.grams or u.reading]
 
 
+def _spans(morphs, chains: Chains) -> list[tuple[int, int]]:
+    """Where the words of analysed text start and end.  A word ends at a
+    stop word, and before a noun that a verb, adjective or adnominal
+    modifies (新しい|アカウント): such a pair is a phrase of the question,
+    not a compound of the text.  A joining mark stays inside a word
+    (メッセージ・キュー is one compound)."""
+    out: list[tuple[int, int]] = []
+    run: list = []
+    for m in [*morphs, None]:
+        if m is not None and analysis.joins_words(m):
+            continue
+        stop = m is None or chains.is_stop(m)
+        if run and (stop or _modifies(run[-1], m)):
+            out.append((run[0].start, run[-1].end))
+            run = []
+        if not stop:
+            run.append(m)
+    return out
+
+
 def _kana_words(chunk: str, morphs, chains: Chains) -> list[str]:
-    """The words of a kana chunk: cut at its particles and auxiliaries
+    """The words of a kana chunk, cut as other text is (:func:`_spans`)
     when it holds katakana (バッファーをフラッシュ → バッファー, フラッシュ),
     whole otherwise.  Sudachi cuts katakana words reliably, while an
     all-hiragana chunk (ぱすわーどをかえたい) is often cut into nonsense, so
     it stays one unit searched by its reading."""
-    if not _KATAKANA.search(fold(chunk)):
-        return [chunk]
-    words: list[str] = []
-    run: list = []
-    for m in [*morphs, None]:
-        if m is None or chains.is_stop(m):
-            if run:
-                words.append(chunk[run[0].start : run[-1].end])
-            run = []
-        else:
-            run.append(m)
-    return words if len(words) > 1 else [chunk]
+    spans = _spans(morphs, chains) if _KATAKANA.search(fold(chunk)) else []
+    return [chunk[a:b] for a, b in spans] if len(spans) > 1 else [chunk]
 
 
 _KATAKANA = re.compile("[\u30a1-\u30fa]")
@@ -236,8 +234,9 @@ def compound_parts(unit: Unit, chains: Chains) -> list[Unit]:
             for t in chains.parts(unit.text, positions=True, chars=True, mode="query")
             if not t.variant and (text := unit.text[t.startchar : t.endchar])
         ]
-        # read alone, the text may be one word again (並べ替え, a noun)
-        return words if len(words) > 1 else []
+        # the text read alone must give the words the unit searched for in
+        # the query (並べ替え of 並べ替えたい reads as one noun alone)
+        return words if tuple(w.parts[0] for w in words) == unit.apart else []
     if not unit.phrase:
         return []
     surfaces: dict[int, str] = {}

@@ -115,6 +115,8 @@ def test_katakana_words_are_cut_at_particles_and_hiragana_stays_whole():
     # half-width katakana too; Sudachi often cuts hiragana wrongly, so the
     # reading searches it whole
     assert [u.text for u in analyse_units("ﾕｰｻﾞのﾊﾟｽﾜｰﾄﾞ", None)] == ["ﾕｰｻﾞ", "ﾊﾟｽﾜｰﾄﾞ"]
+    # a middle dot joins, as in other text
+    assert [u.text for u in analyse_units("メッセージ・キュー", None)] == ["メッセージ・キュー"]
     assert [u.text for u in analyse_units("ぱすわーどをかえたい", None)] == ["ぱすわーどをかえたい"]
 
 
