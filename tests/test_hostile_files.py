@@ -357,8 +357,11 @@ def test_files_of_an_interrupted_first_build_are_replaced_by_the_next_run(tmp_pa
 def test_ctrl_c_during_a_build_prints_one_line_and_the_next_run_finishes(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
+    # long enough (about 4 s) that the interrupt lands in the build, not
+    # while the finished process shuts down (Python then dies by SIGINT)
     for n in range(400):
-        (data / f"p{n:03d}.md").write_text(GOOD.replace("良い", f"第{n}の") * 3, "utf-8")
+        body = "".join(f"第{n}の段落{k}では液浸冷却の仕組みを説明します。" for k in range(100))
+        (data / f"p{n:03d}.md").write_text(f"---\ntitle: 第{n}の投稿\n---\n{body}\n", "utf-8")
     index = tmp_path / "ix"
     proc = subprocess.Popen(
         [str(JSEARCH), "query", "液浸冷却", "--data", str(data), "--index", str(index)],
