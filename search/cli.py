@@ -101,7 +101,8 @@ def _engine(index: Path, data: Path):
         timeout = -1.0
     if not 0 <= timeout < float("inf"):
         raise fail(f"JSEARCH_LOCK_TIMEOUT must be a number of seconds, not {text!r}", 2)
-    return Engine(index_dir=index, data_dir=data, lock_timeout=timeout)
+    synonyms = os.environ.get("JSEARCH_SYNONYMS") or None
+    return Engine(index_dir=index, data_dir=data, lock_timeout=timeout, synonyms_file=synonyms)
 
 
 def _progress_bar(quiet: bool):

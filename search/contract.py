@@ -66,6 +66,11 @@ def _path(name: str, value: object) -> None:
     _type(name, value, (str, os.PathLike), "a str or path")
 
 
+def _optional_path(name: str, value: object) -> None:
+    if value is not None:
+        _path(name, value)
+
+
 def _sort(name: str, value: object) -> None:
     _text(name, value)
     if value not in SORTS:
@@ -113,6 +118,7 @@ _CHECKS: dict[str, Callable[[str, object], None]] = {
     "index_dir": _path,
     "data_dir": _path,
     "queries_path": _path,
+    "synonyms_file": _optional_path,
     "settings": _settings,
     "stoptags": _stoptags,
 }

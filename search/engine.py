@@ -24,7 +24,7 @@ from .errors import QueryError, UnknownPostError
 from .models import Hit, SearchResult, Settings, TermInfo, UpdateReport
 from .query import Compiler, Plan
 from .searchers import Searchers
-from .synonyms import Synonyms
+from .synonyms import Synonyms, read_groups
 
 if TYPE_CHECKING:
     from .evaluation import Report
@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
 
 class Engine:
-    """Search over the posts in ``data_dir`` with the index in ``index_dir``."""
+    """Search over the posts in ``data_dir`` with the index in ``index_dir``;
+    ``synonyms_file`` adds the site's own synonym groups (see
+    :func:`search.synonyms.read_groups`) to Sudachi's."""
 
     def __init__(
         self,
@@ -45,6 +47,7 @@ class Engine:
         settings: Settings | None = None,
         stoptags: Iterable[str] | None = None,
         lock_timeout: float = store.LOCK_TIMEOUT,
+        synonyms_file: str | os.PathLike | None = None,
     ) -> None:
         contract.check(
             index_dir=index_dir,
@@ -52,6 +55,7 @@ class Engine:
             settings=settings,
             stoptags=stoptags,
             lock_timeout=lock_timeout,
+            synonyms_file=synonyms_file,
         )
         self.index_dir = Path(index_dir)
         self.data_dir = Path(data_dir)
@@ -59,7 +63,9 @@ class Engine:
         #: Parts of speech (Sudachi's top level) not indexed; None: the default set.
         self.stoptags = frozenset(stoptags) if stoptags is not None else None
         self.lock_timeout = lock_timeout
-        self._synonyms = Synonyms()
+        #: The site's own synonym groups, read once, here: a file that
+        #: cannot be used fails the engine, not every query.
+        self._synonyms = Synonyms(own=read_groups(synonyms_file) if synonyms_file is not None else ())
         self._searchers = Searchers(self.index_dir, partial(ranking.weighting, self.settings))
         # per index reader, shared by the threads' searchers
         self._facet_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

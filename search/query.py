@@ -129,9 +129,11 @@ def unit_query(unit: Unit, s: Settings, memo: dict | None = None) -> wq.Query:
             # 日本語 … 入力), far below the compound, as for a loose unit
             pieces = [wq.Term("reading", piece) for piece in unit.reading]
             subs.append(wq.And(pieces, boost=s.weight("reading") * s.loose_boost))
-    for syn in unit.synonyms:
-        subs.append(_seq_query(fields.ALL_TEXT, syn, s.synonym_boost))
-        subs.append(_seq_query("title", syn, s.synonym_boost * s.weight("title")))
+    for n, syn in enumerate(unit.synonyms):
+        # a site's own synonym is the word itself; Sudachi's groups are wider
+        boost = 1.0 if n < unit.own_synonyms else s.synonym_boost
+        subs.append(_seq_query(fields.ALL_TEXT, syn, boost))
+        subs.append(_seq_query("title", syn, boost * s.weight("title")))
     if not subs:
         return wq.NullQuery
     return wq.Or(subs)

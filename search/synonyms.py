@@ -12,13 +12,28 @@ searched with the triggers of its groups (作成), since each of those would
 have expanded to it had it stood in the post: the match is the one an
 index-time expansion of the post's 作成 would give.  Target-only nouns are
 left alone; they are the ambiguous ones (a bare 監視, 今).
+
+A site's own words are another matter: the dictionary cannot know that
+a team writes VCS for バージョン管理.  A synonyms file (:func:`read_groups`)
+lists such groups, one per line; a query word (or compound) that is one
+of a group's words, after analysis, is searched with the others too.
 """
 
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
+
+from .errors import ArgumentError
+
+#: Largest synonyms file read: a list of groups, not a dictionary.
+MAX_FILE_BYTES = 1 << 20
+#: What separates the words of a group on a line.
+SEPARATORS = (",", "、", "，")
 
 
 @dataclass(frozen=True)
@@ -34,9 +49,12 @@ class Synonyms:
     and only the groups a query needs are parsed: the file is ordered by
     group number, so a group's lines are found by a string search."""
 
-    def __init__(self, text: str | None = None) -> None:
+    def __init__(self, text: str | None = None, own: tuple[tuple[str, ...], ...] = ()) -> None:
         self._text = text
         self._groups: dict[int, tuple[Entry, ...]] = {}
+        #: Groups of a site's own words (see :func:`read_groups`).
+        self.own = own
+        self._seqs: dict[str, tuple[str, ...]] = {}
 
     def _source(self) -> str:
         if self._text is None:
@@ -79,6 +97,59 @@ class Synonyms:
                 if usable and e.headword.lower() not in lowered and e.headword not in out:
                     out.append(e.headword)
         return out
+
+    def own_synonyms(
+        self, seq: tuple[str, ...], analyse: Callable[[str], tuple[str, ...]]
+    ) -> list[tuple[str, ...]]:
+        """Term sequences of the own groups' other words, for a query word
+        whose terms are ``seq``; ``analyse`` turns a word into its terms
+        (as the query's words are analysed, so ＶＣＳ finds vcs)."""
+        out: list[tuple[str, ...]] = []
+        if not seq:
+            return out
+        for group in self.own:
+            seqs = [self._seq(word, analyse) for word in group]
+            if seq in seqs:
+                out.extend(other for other in seqs if other and other != seq and other not in out)
+        return out
+
+    def _seq(self, word: str, analyse: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
+        if word not in self._seqs:
+            self._seqs[word] = analyse(word)
+        return self._seqs[word]
+
+
+def read_groups(path: str | os.PathLike) -> tuple[tuple[str, ...], ...]:
+    """The synonym groups of a synonyms file: UTF-8 text, one group per
+    line, its words separated by commas (``バージョン管理, VCS``); blank
+    lines and lines that start with ``#`` are skipped.  A file that cannot
+    be used raises :class:`~search.errors.ArgumentError` naming the line."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ArgumentError(f"synonyms file {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ArgumentError(f"synonyms file {path}: larger than {MAX_FILE_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ArgumentError(f"synonyms file {path}: not UTF-8 text (byte {exc.start})") from None
+    groups: list[tuple[str, ...]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "\0" in line:
+            raise ArgumentError(f"synonyms file {path}, line {number}: not text")
+        for sep in SEPARATORS[1:]:
+            line = line.replace(sep, SEPARATORS[0])
+        words = tuple(dict.fromkeys(w.strip() for w in line.split(SEPARATORS[0]) if w.strip()))
+        if len(words) < 2:
+            raise ArgumentError(f"synonyms file {path}, line {number}: a group needs two words or more")
+        groups.append(words)
+    return tuple(groups)
 
 
 def _parse(line: str) -> list[Entry]:

@@ -32,6 +32,7 @@ class Unit:
     grams: tuple[str, ...] = ()
     reading: tuple[str, ...] = ()  # katakana reading, then its indexed pieces
     synonyms: tuple[tuple[str, ...], ...] = ()
+    own_synonyms: int = 0  # the first synonyms are the site's own: the word itself, written otherwise
     field: str | None = None  # restrict to one field (title:)
     substring_only: bool = False  # no word matches: bigrams must be a substring
     loose: bool = False  # a compound typed as one word: its parts anywhere count a little
@@ -204,20 +205,30 @@ def unit_of(
     grams = tuple(analysis.bigrams(text)) if len(fold(text).strip()) >= 2 else ()
     reading = (to_katakana(fold(text)),) if kana else ()
     syns: tuple[tuple[str, ...], ...] = ()
+    kept = 0
     morphs = [m for m in analysis.morphs_for(text) if not chains.is_stop(m)]
-    if synonyms is not None and len(morphs) == 1 and morphs[0].synonyms:
-        m = morphs[0]
-        words = {m.surface, m.normalized, fold(m.surface)}
-        own = set(terms[0]) if terms else set()
-        found = []
-        for head in synonyms.expand(m.synonyms, words):
-            seq = tuple(t.text for t in chains.main(head, mode="query") if not t.variant)
-            if seq and not (len(seq) == 1 and seq[0] in own) and seq not in found:
-                found.append(seq)
+    if synonyms is not None:
+
+        def analyse(word: str) -> tuple[str, ...]:
+            return tuple(t.text for t in chains.main(word, mode="query") if not t.variant)
+
+        # the site's own groups first, all of them: someone chose each
+        found = synonyms.own_synonyms(analyse(text), analyse) if synonyms.own else []
+        kept = len(found)
+        if len(morphs) == 1 and morphs[0].synonyms:
+            m = morphs[0]
+            words = {m.surface, m.normalized, fold(m.surface)}
+            own = set(terms[0]) if terms else set()
+            for head in synonyms.expand(m.synonyms, words):
+                seq = analyse(head)
+                if seq and not (len(seq) == 1 and seq[0] in own) and seq not in found:
+                    found.append(seq)
         cap = Settings().max_synonyms if max_synonyms is None else max_synonyms
-        syns = tuple(found[:cap])
+        syns = tuple(found[: kept + cap])
     modifier = bool(morphs) and all(m.pos[0] in MODIFIER_POS or m.normalized in MANNER_NOUNS for m in morphs)
-    return Unit(str(text), terms, parts, grams, reading, syns, loose=loose, modifier=modifier, slop=slop)
+    return Unit(
+        str(text), terms, parts, grams, reading, syns, kept, loose=loose, modifier=modifier, slop=slop
+    )
 
 
 def compound_parts(unit: Unit, chains: Chains) -> list[Unit]:
