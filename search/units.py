@@ -14,7 +14,7 @@ turns units into Whoosh queries.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import analysis
 from .analysis import AnalyzedText, Chains, fold, is_kana, to_katakana
@@ -109,8 +109,29 @@ def analyse_units(
             continue
         for start, end in _spans(morphs, chains):
             piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
-            units.append(unit_of(piece, synonyms, chains, loose=True, max_synonyms=max_synonyms))
+            unit = unit_of(piece, synonyms, chains, loose=True, max_synonyms=max_synonyms)
+            if unit.modifier and _nominal(morphs, start, end):
+                unit = replace(unit, modifier=False)
+            units.append(unit)
     return [u for u in units if u.terms or u.grams or u.reading]
+
+
+#: Particles after which a verb's continuative form is a noun (回り込みの設定).
+_NOUN_PARTICLES = ("格助詞", "係助詞", "副助詞")
+
+
+def _nominal(morphs, start: int, end: int) -> bool:
+    """Whether the one verb between ``start`` and ``end`` stands as a noun:
+    in its continuative form (回り込み, the form Japanese uses as a noun),
+    with nothing after it but a case or binding particle.  Typed as a word
+    of its own (画像 回り込み) it names a thing, as 折り返し does, which the
+    dictionary lists as a noun; before an auxiliary (並べ替えたい) it is
+    the verb."""
+    inside = [m for m in morphs if start <= m.start and m.end <= end]
+    if len(inside) != 1 or fold(inside[0].surface) != analysis.verb_stem(inside[0]):
+        return False
+    after = next((m for m in morphs if m.start >= end), None)
+    return after is None or (after.pos[0] == "助詞" and after.pos[1:2][0] in _NOUN_PARTICLES)
 
 
 def _spans(morphs, chains: Chains) -> list[tuple[int, int]]:

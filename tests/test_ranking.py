@@ -474,3 +474,15 @@ def test_a_new_field_is_one_registry_entry(tmp_path, monkeypatch):
     monkeypatch.undo()
     with Engine(index_dir=tmp_path / "ix", data_dir=tmp_path / "d") as e:
         assert e.update().rebuilt
+
+
+def test_a_verb_typed_as_a_word_in_its_noun_form_is_a_noun():
+    # 回り込み is the continuative of 回り込む, which Japanese uses as a
+    # noun; typed as a word of its own it names what is asked about, as
+    # 折り返し (a noun in the dictionary) would, and is no modifier
+    shape = lambda q: [(u.text, u.modifier) for u in analyse_units(q, None) if not u.part]  # noqa: E731
+    assert shape("画像 回り込み") == [("画像", False), ("回り込み", False)]
+    assert shape("回り込みの設定") == [("回り込み", False), ("設定", False)]
+    # before an auxiliary or a conjunctive particle it is the verb
+    assert shape("行を並べ替えたい") == [("行", False), ("並べ替え", True)]
+    assert shape("並べ替えて保存") == [("並べ替え", True), ("保存", False)]
