@@ -131,7 +131,9 @@ def _nominal(morphs, start: int, end: int) -> bool:
     if len(inside) != 1 or fold(inside[0].surface) != analysis.verb_stem(inside[0]):
         return False
     after = next((m for m in morphs if m.start >= end), None)
-    return after is None or (after.pos[0] == "助詞" and after.pos[1:2][0] in _NOUN_PARTICLES)
+    return after is None or (
+        len(after.pos) > 1 and after.pos[0] == "助詞" and after.pos[1] in _NOUN_PARTICLES
+    )
 
 
 def _spans(morphs, chains: Chains) -> list[tuple[int, int]]:
@@ -248,7 +250,16 @@ def unit_of(
         syns = tuple(found[: kept + cap])
     modifier = bool(morphs) and all(m.pos[0] in MODIFIER_POS or m.normalized in MANNER_NOUNS for m in morphs)
     return Unit(
-        str(text), terms, parts, grams, reading, syns, kept, loose=loose, modifier=modifier, slop=slop
+        str(text),
+        terms,
+        parts,
+        grams,
+        reading,
+        syns,
+        own_synonyms=kept,
+        loose=loose,
+        modifier=modifier,
+        slop=slop,
     )
 
 
