@@ -305,6 +305,33 @@ def format_means(results: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_pooled_kinds(results: Sequence[dict]) -> str:
+    """Each engine's MRR@10 per query kind over the queries of every set:
+    a set's kind of two or three queries is decided by one of them."""
+    engines = list(dict.fromkeys(n for r in results for n in r["engines"]))
+    pooled: dict[str, dict[str, list[float]]] = {}
+    for r in results:
+        for name, row in r["engines"].items():
+            for kind, figures in row["by_kind"].items():
+                n = figures["queries"]
+                totals = pooled.setdefault(kind, {}).setdefault(name, [0.0, 0.0])
+                totals[0] += figures["mrr@10"] * n
+                totals[1] += n
+    lines = [
+        f"MRR@10 by kind, pooled over {len(results)} sets",
+        f"{'kind':<12} {'n':>4}  " + "  ".join(engines),
+    ]
+    for kind in sorted(pooled):
+        row = pooled[kind]
+        n = int(max(t[1] for t in row.values()))
+        cells = [
+            f"{row[e][0] / row[e][1]:.3f}".rjust(len(e)) if e in row and row[e][1] else "-".rjust(len(e))
+            for e in engines
+        ]
+        lines.append(f"{kind:<12} {n:>4}  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Relevance of jsearch and its peers on judged query sets.")
     parser.add_argument("--set", type=Path, action="append", dest="sets", help="JSON-lines query set")
@@ -388,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     print("\n\n".join(format_set(r) for r in results))
     print("\n" + format_means(results))
+    print("\n" + format_pooled_kinds(results))
     baselines.write_json(args.json, out)
     print(f"\nwritten to {args.json}")
     return 0
