@@ -360,9 +360,9 @@ def explain(
     for u in info.units:
         score = f"  [cyan]score {u.score:.3f}[/cyan]" if u.score is not None else ""
         role = (
-            f" [dim](part, × {engine.settings.part_weight:g})[/dim]"
+            f" [dim](part, × {u.weight:g})[/dim]"
             if u.part
-            else f" [dim](modifier, × {engine.settings.modifier_weight:g})[/dim]"
+            else f" [dim](modifier, × {u.weight:g})[/dim]"
             if u.modifier
             else ""
         )

@@ -69,6 +69,7 @@ class UnitExplanation:
     spelled: tuple[str, ...] = ()  # a kana unit's spellings in the posts, scored at the reading's weight
     modifier: bool = False  # weighs less among other words (see search.ranking)
     part: bool = False  # one word of the compound before it, weak evidence (see search.ranking)
+    weight: float = 1.0  # its weight in a post's sum among the query's other units
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None, docnu
     """Units, clauses and synonyms of ``plan``; with a post, each unit's
     score there and the ranking's own total (see :mod:`search.ranking`)."""
     units = []
-    for unit in plan.units:
+    weights = ranking.sum_weights(plan.units, settings)
+    for unit, weight in zip(plan.units, weights, strict=True):
         q = unit_query(unit, settings)
         score = _score(searcher, q, docnum) if docnum is not None else None
         units.append(
@@ -108,6 +110,7 @@ def explain(searcher, plan: Plan, settings: Settings, post_id: str | None, docnu
                 tuple(" ".join(u.text for u in spelling) for spelling in unit.spelled),
                 unit.modifier,
                 unit.part,
+                weight,
             )
         )
     info = Explanation(

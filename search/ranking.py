@@ -21,7 +21,8 @@ goes into its score.  Strictness is the user's choice (``--all``,
 2. **Sum.**  A post's sum is its units' scores, a modifier's (verb,
    adjective, demonstrative, interrogative, adverb: ``units.MODIFIER_POS``)
    times ``modifier_weight`` when other words stand beside it
-   (:func:`search.units.unit_weights`), a part's times ``part_weight``.
+   (:func:`search.units.unit_weights`), a part's times ``part_weight``
+   (:func:`sum_weights`).
 3. **Coverage.**  The sum is multiplied by the coverage to the power
    ``coordination``: the share of the query's units a post matches, each
    weighed by its rarity, log(1 + N / (1 + df)), so that a post lacking
@@ -148,10 +149,7 @@ def unit_scores(searcher, plan: Plan, settings: Settings, mask: set[int] | None 
     if plan.exclude is not None:
         allowed -= set(plan.exclude.docs(searcher))
     sums = dict.fromkeys(allowed, 0.0)
-    weights = [
-        w * settings.part_weight if unit.part else w
-        for w, unit in zip(unit_weights(units, settings.modifier_weight), units, strict=True)
-    ]
+    weights = sum_weights(units, settings)
     # a dictionary compound's word counts where the compound is not: a post
     # that writes the compound holds its words already
     owner = {j: i for i, u in enumerate(units) if not (u.part or u.phrase) for j in _parts_after(units, i)}
@@ -175,6 +173,13 @@ def unit_scores(searcher, plan: Plan, settings: Settings, mask: set[int] | None 
     return UnitScores(sums, near, factors, tuple(per_unit), best)
 
 
+def sum_weights(units: Sequence[Unit], settings: Settings) -> list[float]:
+    """Each unit's weight in a post's sum (see the module's rule, step 2):
+    a modifier's ``modifier_weight``, a part's ``part_weight``."""
+    weights = unit_weights(units, settings.modifier_weight)
+    return [w * settings.part_weight if unit.part else w for w, unit in zip(weights, units, strict=True)]
+
+
 def section_gains(searcher, units: Sequence[Unit], per_unit, window, settings: Settings) -> dict[int, float]:
     """How much more the best section of each post in ``window`` scores
     than the whole post (less when no section holds the words the post
@@ -185,7 +190,7 @@ def section_gains(searcher, units: Sequence[Unit], per_unit, window, settings: S
     total_docs = max(searcher.doc_count(), 1)
     rarity = [math.log(1 + total_docs / (1 + len(docs))) for docs in per_unit]
     counts = unit_weights(units, settings.modifier_count)
-    weights = unit_weights(units, settings.modifier_weight)
+    weights = sum_weights(units, settings)
     whole = sum(rarity[i] * counts[i] for i, u in enumerate(units) if not u.part)
     chosen = [i for i, u in enumerate(units) if not u.part and u.terms and not u.field]
     if not whole or not chosen:

@@ -385,6 +385,8 @@ def test_modifier_and_noun_are_separate_units(tmp_path):
         assert [u.text for u in units if not u.part] == ["新しい", "ユーザーアカウント", "追加"]
         # the dictionary's compound is followed by its words, weak evidence
         assert [u.text for u in units if u.part] == ["ユーザー", "アカウント"]
+        # explain says what each weighs in a post's sum
+        assert [u.weight for u in units] == [0.5, 1.0, 0.3, 0.3, 1.0]
         assert e.search(query).hits[0].id == "acct.md"
 
 
