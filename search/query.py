@@ -504,7 +504,10 @@ class Compiler:
     def _register(self, unit: Unit) -> Unit:
         self.unit_count += 1 + len(unit.synonyms)
         if self.unit_count > MAX_UNITS:
-            raise QueryError(f"query has more than {MAX_UNITS} terms after analysis; shorten it")
+            raise QueryError(
+                f"query has more than {MAX_UNITS} terms after analysis and synonyms;"
+                " shorten it (or search without synonyms)"
+            )
         self.units.append(unit)
         return unit
 

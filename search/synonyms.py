@@ -32,6 +32,9 @@ from .errors import ArgumentError
 
 #: Largest synonyms file read: a list of groups, not a dictionary.
 MAX_FILE_BYTES = 1 << 20
+#: Most words one group may hold: each is searched beside the word typed,
+#: and a query may have at most ``query.MAX_UNITS`` terms in all.
+MAX_GROUP_WORDS = 16
 #: What separates the words of a group on a line.
 SEPARATORS = (",", "、", "，")
 
@@ -148,6 +151,10 @@ def read_groups(path: str | os.PathLike) -> tuple[tuple[str, ...], ...]:
         words = tuple(dict.fromkeys(w.strip() for w in line.split(SEPARATORS[0]) if w.strip()))
         if len(words) < 2:
             raise ArgumentError(f"synonyms file {path}, line {number}: a group needs two words or more")
+        if len(words) > MAX_GROUP_WORDS:
+            raise ArgumentError(
+                f"synonyms file {path}, line {number}: more than {MAX_GROUP_WORDS} words in one group"
+            )
         groups.append(words)
     return tuple(groups)
 

@@ -36,6 +36,7 @@ def test_groups_are_read_one_per_line_with_comments_and_either_comma(tmp_path):
         (b"\xff\xfe\x00V", "not UTF-8"),
         (b"a, b\x00c\n", "line 1: not text"),
         (b"a, b\n" * 300_000, "larger than 1024 KiB"),
+        (",".join(f"w{i}" for i in range(17)).encode(), "line 1: more than 16 words in one group"),
     ],
 )
 def test_an_unusable_file_is_a_typed_error_naming_the_problem(tmp_path, content, message):
