@@ -91,7 +91,9 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _engine(index: Path, data: Path):
+def _engine(index: Path, data: Path, *, searches: bool = True):
+    """The engine of a command; one that ``searches`` reads the own
+    synonyms file named by ``JSEARCH_SYNONYMS`` (indexing never uses it)."""
     from .engine import Engine
 
     text = os.environ.get("JSEARCH_LOCK_TIMEOUT", str(LOCK_TIMEOUT))
@@ -101,7 +103,7 @@ def _engine(index: Path, data: Path):
         timeout = -1.0
     if not 0 <= timeout < float("inf"):
         raise fail(f"JSEARCH_LOCK_TIMEOUT must be a number of seconds, not {text!r}", 2)
-    synonyms = os.environ.get("JSEARCH_SYNONYMS") or None
+    synonyms = (os.environ.get("JSEARCH_SYNONYMS") or None) if searches else None
     return Engine(index_dir=index, data_dir=data, lock_timeout=timeout, synonyms_file=synonyms)
 
 
@@ -286,7 +288,7 @@ def index_cmd(
     Exit code 0 when every post was indexed, 1 when some files were
     skipped (each is listed with its reason).
     """
-    with _engine(index, data) as engine:
+    with _engine(index, data, searches=False) as engine:
         report = _run_update(engine, rebuild=rebuild, quiet=quiet or as_json)
     if as_json:
         _emit_json(report.to_json())
@@ -433,7 +435,7 @@ def watch(
     check_data_dir(data)
 
     say(f"watching {data} (index {index}); Ctrl-C to stop")
-    with _engine(index, data) as engine:
+    with _engine(index, data, searches=False) as engine:
         try:
             Watcher(engine, _show_update, _warn, debounce=debounce).run()
         except KeyboardInterrupt:
