@@ -57,7 +57,7 @@ class Synonyms:
         self._groups: dict[int, tuple[Entry, ...]] = {}
         #: Groups of a site's own words (see :func:`read_groups`).
         self.own = own
-        self._seqs: dict[str, tuple[str, ...]] = {}
+        self._by_seq: dict | None = None
 
     def _source(self) -> str:
         if self._text is None:
@@ -107,19 +107,23 @@ class Synonyms:
         """Term sequences of the own groups' other words, for a query word
         whose terms are ``seq``; ``analyse`` turns a word into its terms
         (as the query's words are analysed, so ＶＣＳ finds vcs)."""
+        if self._by_seq is None:
+            self._by_seq = self._index(analyse)
         out: list[tuple[str, ...]] = []
-        if not seq:
-            return out
-        for group in self.own:
-            seqs = [self._seq(word, analyse) for word in group]
-            if seq in seqs:
-                out.extend(other for other in seqs if other and other != seq and other not in out)
+        for group in self._by_seq.get(seq, ()):
+            out.extend(other for other in group if other != seq and other not in out)
         return out
 
-    def _seq(self, word: str, analyse: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
-        if word not in self._seqs:
-            self._seqs[word] = analyse(word)
-        return self._seqs[word]
+    def _index(self, analyse: Callable[[str], tuple[str, ...]]) -> dict:
+        """Each own group's words as term sequences, by each of them: built
+        on first use (analysing every word once), so a query looks its
+        words up instead of analysing the file again."""
+        index: dict[tuple[str, ...], list[tuple[tuple[str, ...], ...]]] = {}
+        for group in self.own:
+            seqs = tuple(dict.fromkeys(seq for word in group if (seq := analyse(word))))
+            for seq in seqs:
+                index.setdefault(seq, []).append(seqs)
+        return index
 
 
 def read_groups(path: str | os.PathLike) -> tuple[tuple[str, ...], ...]:

@@ -108,9 +108,16 @@ def analyse_units(
                 )
             continue
         for start, end in _spans(morphs, chains):
-            piece = AnalyzedText(chunk[start:end], analysis.slice_morphs(morphs, start, end))
-            unit = unit_of(piece, synonyms, chains, loose=True, max_synonyms=max_synonyms)
-            if unit.modifier and _nominal(morphs, start, end):
+            inside = analysis.slice_morphs(morphs, start, end)
+            unit = unit_of(
+                AnalyzedText(chunk[start:end], inside),
+                synonyms,
+                chains,
+                loose=True,
+                max_synonyms=max_synonyms,
+            )
+            after = next((m for m in morphs if m.start >= end), None)
+            if unit.modifier and _nominal(inside, after):
                 unit = replace(unit, modifier=False)
             units.append(unit)
     return [u for u in units if u.terms or u.grams or u.reading]
@@ -120,17 +127,15 @@ def analyse_units(
 _NOUN_PARTICLES = ("格助詞", "係助詞", "副助詞")
 
 
-def _nominal(morphs, start: int, end: int) -> bool:
-    """Whether the one verb between ``start`` and ``end`` stands as a noun:
-    in its continuative form (回り込み, the form Japanese uses as a noun),
-    with nothing after it but a case or binding particle.  Typed as a word
-    of its own (画像 回り込み) it names a thing, as 折り返し does, which the
-    dictionary lists as a noun; before an auxiliary (並べ替えたい) it is
-    the verb."""
-    inside = [m for m in morphs if start <= m.start and m.end <= end]
+def _nominal(inside, after) -> bool:
+    """Whether a word of one verb (``inside``, its morphemes) stands as a
+    noun: in its continuative form (回り込み, the form Japanese uses as a
+    noun), with nothing ``after`` it but a case or binding particle.  Typed
+    as a word of its own (画像 回り込み) it names a thing, as 折り返し does,
+    which the dictionary lists as a noun; before an auxiliary (並べ替えたい)
+    it is the verb."""
     if len(inside) != 1 or fold(inside[0].surface) != analysis.verb_stem(inside[0]):
         return False
-    after = next((m for m in morphs if m.start >= end), None)
     return after is None or (
         len(after.pos) > 1 and after.pos[0] == "助詞" and after.pos[1] in _NOUN_PARTICLES
     )
